@@ -1,0 +1,55 @@
+//! The normal-exit bridge: one `atexit` handler that runs the exit functions
+//! when the process calls `exit()` (return from `main`, `std::process::exit`,
+//! a panic that unwinds out of `main`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::dispatcher;
+use crate::error::Error;
+use crate::run;
+use crate::state::{Begin, Path, STATE};
+use crate::sys;
+
+static REGISTERED: AtomicBool = AtomicBool::new(false);
+
+/// Registers the bridge with `atexit`, once per process. The caller holds the
+/// registry lock.
+pub(crate) fn ensure_registered() -> Result<(), Error> {
+    if REGISTERED.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    // SAFETY: `bridge` is an `extern "C" fn()` that never unwinds.
+    if unsafe { libc::atexit(bridge) } != 0 {
+        return Err(Error::Setup {
+            action: "register the atexit handler",
+            signal: None,
+            source: std::io::Error::other("atexit refused the handler"),
+        });
+    }
+    REGISTERED.store(true, Ordering::Release);
+    Ok(())
+}
+
+extern "C" fn bridge() {
+    match STATE.begin(Path::Normal, sys::thread_id()) {
+        Begin::Started => {
+            run::run_remaining_on_fresh_thread();
+            STATE.finish();
+        }
+        // An exit function called `exit` on the dispatcher thread: run the
+        // rest, and still end by the signal.
+        Begin::Reentered(Path::Signal) => {
+            run::run_remaining_on_fresh_thread();
+            dispatcher::finish_reentered_signal_run();
+        }
+        // Only possible when the functions run on the exiting thread itself
+        // (no thread could be started) and one of them called `libc::exit`:
+        // carry on with the rest.
+        Begin::Reentered(Path::Normal) => run::run_remaining(),
+        // Another thread is running them: wait, so that this exit never
+        // finishes before they do. On the signal path the wait ends with the
+        // process.
+        Begin::Busy => STATE.wait_until_finished(),
+        Begin::Finished => {}
+    }
+}

@@ -1,0 +1,258 @@
+//! The dispatcher: the thread that turns a signal into a clean exit.
+//!
+//! The signal handler writes the `siginfo_t` it received into a pipe (a
+//! "self-pipe") and returns. The dispatcher thread, blocked on the other end
+//! with every signal masked, wakes up and, if this is the first exit of the
+//! process, calls the log functions and runs the exit functions, then lets
+//! the handler that was installed before ours run (in a real signal context,
+//! with the original `siginfo_t`), restores the default action and raises the
+//! signal on itself, so the process ends by that signal.
+//!
+//! The thread is a raw `pthread`, not a `std::thread`, because it must also be
+//! started in a forked child from a `pthread_atfork` handler, where the
+//! standard library's spawn (which allocates and may take its own locks) is
+//! not safe to call. It is started only when the first signal is hooked.
+
+use std::io;
+use std::mem::{self, MaybeUninit};
+use std::os::raw::{c_int, c_void};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use crate::error::Error;
+use crate::handler;
+use crate::run;
+use crate::signal::Signal;
+use crate::state::{Begin, Path, STATE};
+use crate::sync::Lock;
+use crate::sys;
+
+/// The write end of the pipe, used by the signal handler.
+static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
+/// The read end, owned by the dispatcher thread.
+static PIPE_READ: AtomicI32 = AtomicI32::new(-1);
+/// The process whose dispatcher reads the pipe (0 when there is none). A
+/// forked child inherits the parent's pipe: comparing this with `getpid()`
+/// keeps the child's signals from ever reaching the parent's dispatcher.
+static OWNER_PID: AtomicI32 = AtomicI32::new(0);
+
+/// The size of one message in the pipe: one `siginfo_t`. Messages are far
+/// smaller than `PIPE_BUF`, so each write is atomic and reads never see half
+/// of one.
+const MESSAGE: usize = mem::size_of::<libc::siginfo_t>();
+
+/// The signal the dispatcher is acting on, for an exit function that calls
+/// `exit` and so re-enters through the `atexit` bridge on this thread.
+static ACTIVE: Lock<Option<(Signal, SigInfo)>> = Lock::new(None);
+
+/// A `siginfo_t` that may be kept in a static.
+#[derive(Clone, Copy)]
+struct SigInfo(libc::siginfo_t);
+
+// SAFETY: a siginfo_t is plain data; its pointer fields (si_addr, si_value)
+// are only ever handed back to a signal handler, never dereferenced here.
+unsafe impl Send for SigInfo {}
+
+/// Starts the dispatcher if this process has none. The caller holds the
+/// registry lock, so two registrations never start two dispatchers.
+pub(crate) fn ensure_running(signal: Signal) -> Result<(), Error> {
+    // SAFETY: getpid cannot fail.
+    if OWNER_PID.load(Ordering::Acquire) == unsafe { libc::getpid() } {
+        return Ok(());
+    }
+    start().map_err(|(action, source)| Error::Setup {
+        action,
+        signal: Some(signal),
+        source,
+    })
+}
+
+/// Creates the pipe and the thread.
+fn start() -> Result<(), (&'static str, io::Error)> {
+    let [read, write] = create_pipe().map_err(|e| ("create the dispatcher's pipe", e))?;
+    if let Err(e) = spawn_thread(read) {
+        close(read);
+        close(write);
+        return Err(("start the dispatcher thread", e));
+    }
+    PIPE_READ.store(read, Ordering::Release);
+    PIPE_WRITE.store(write, Ordering::Release);
+    // SAFETY: getpid cannot fail.
+    OWNER_PID.store(unsafe { libc::getpid() }, Ordering::Release);
+    Ok(())
+}
+
+/// A close-on-exec pipe whose write end never blocks: a signal handler must
+/// not wait, and when the pipe is full a message is already waiting anyway.
+fn create_pipe() -> io::Result<[c_int; 2]> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is valid for two ints. pipe2 is not on every Unix, so
+    // set the flags with fcntl; no other thread forks through us meanwhile
+    // (the registry lock is held and the fork handlers take it).
+    unsafe {
+        if libc::pipe(fds.as_mut_ptr()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        for fd in fds {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+        let flags = libc::fcntl(fds[1], libc::F_GETFL);
+        libc::fcntl(fds[1], libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    Ok(fds)
+}
+
+fn close(fd: c_int) {
+    // SAFETY: the caller owns `fd` and does not use it again.
+    unsafe { libc::close(fd) };
+}
+
+/// Starts the thread with every signal blocked from its first instruction,
+/// so that signals are always delivered to the program's own threads.
+fn spawn_thread(read: c_int) -> io::Result<()> {
+    let previous = sys::thread_mask(libc::SIG_SETMASK, &sys::SigSet::full());
+    let mut thread = MaybeUninit::<libc::pthread_t>::uninit();
+    // SAFETY: default attributes; the entry point has the right signature and
+    // takes the read end of the pipe, smuggled through the pointer argument.
+    let status = unsafe {
+        libc::pthread_create(
+            thread.as_mut_ptr(),
+            std::ptr::null(),
+            dispatcher_main,
+            read as usize as *mut c_void,
+        )
+    };
+    sys::thread_mask(libc::SIG_SETMASK, &previous);
+    if status != 0 {
+        return Err(io::Error::from_raw_os_error(status));
+    }
+    // SAFETY: pthread_create succeeded and initialised `thread`; nobody ever
+    // joins the dispatcher, so detaching it frees its resources at exit.
+    unsafe {
+        let thread = thread.assume_init();
+        #[cfg(target_os = "linux")]
+        libc::pthread_setname_np(thread, c"exit-attr".as_ptr());
+        libc::pthread_detach(thread);
+    }
+    Ok(())
+}
+
+/// Hands the signal to the dispatcher. Async-signal-safe: an atomic load,
+/// `getpid` and one `write`. Returns false when this process has no
+/// dispatcher.
+pub(crate) fn notify(info: &libc::siginfo_t) -> bool {
+    // SAFETY: getpid is async-signal-safe and cannot fail.
+    if OWNER_PID.load(Ordering::Acquire) != unsafe { libc::getpid() } {
+        return false;
+    }
+    let fd = PIPE_WRITE.load(Ordering::Acquire);
+    // SAFETY: `info` is valid for MESSAGE bytes. A full pipe (EAGAIN) is
+    // fine: an earlier message is waiting and one exit is all it takes.
+    unsafe { libc::write(fd, (info as *const libc::siginfo_t).cast(), MESSAGE) };
+    true
+}
+
+extern "C" fn dispatcher_main(read: *mut c_void) -> *mut c_void {
+    let read = read as usize as c_int;
+    while let Some(info) = receive(read) {
+        if let Ok(signal) = Signal::try_from(info.si_signo) {
+            act_on(signal, info);
+        }
+    }
+    // The pipe failed (nothing in this crate closes it): without a reader the
+    // handler's messages would be lost, so let it fall back to ending the
+    // process by the signal.
+    OWNER_PID.store(0, Ordering::Release);
+    std::ptr::null_mut()
+}
+
+/// Reads one message, or `None` if the pipe is broken.
+fn receive(read: c_int) -> Option<libc::siginfo_t> {
+    let mut info = MaybeUninit::<libc::siginfo_t>::zeroed();
+    loop {
+        // SAFETY: `info` is valid for MESSAGE bytes.
+        let n = unsafe { libc::read(read, info.as_mut_ptr().cast(), MESSAGE) };
+        if n == MESSAGE as isize {
+            // SAFETY: the whole struct was written, by a handler, from a valid
+            // siginfo_t.
+            return Some(unsafe { info.assume_init() });
+        }
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        return None;
+    }
+}
+
+/// One signal has arrived: exit cleanly if it is the first exit.
+fn act_on(signal: Signal, info: libc::siginfo_t) {
+    match STATE.begin(Path::Signal, sys::thread_id()) {
+        Begin::Started => {}
+        // A normal exit is under way or done: the first exit wins, and the
+        // process ends with its exit status.
+        Begin::Busy | Begin::Finished | Begin::Reentered(_) => return,
+    }
+    *ACTIVE.lock() = Some((signal, SigInfo(info)));
+    run::log_signal(signal);
+    run::run_remaining();
+    finish_signal_run(signal, &info);
+}
+
+/// The end of the signal path, after every exit function has run: chain the
+/// older handler, then die by the signal.
+fn finish_signal_run(signal: Signal, info: &libc::siginfo_t) -> ! {
+    if handler::has_older_handler(signal) {
+        // If it ends the process itself (say `_exit(7)`), that status stands.
+        handler::chain_older_handler(signal, info);
+    }
+    die_by(signal)
+}
+
+/// Called by the `atexit` bridge on the dispatcher thread when an exit
+/// function called `exit` during a signal run, once the remaining functions
+/// have run: the process still ends by the signal.
+pub(crate) fn finish_reentered_signal_run() {
+    let active = *ACTIVE.lock();
+    if let Some((signal, SigInfo(info))) = active {
+        finish_signal_run(signal, &info);
+    }
+}
+
+/// Ends the process by `signal`'s default action, from the dispatcher
+/// thread, which has every signal blocked.
+fn die_by(signal: Signal) -> ! {
+    let raw = signal.as_raw();
+    sys::set_default_action(raw);
+    // SAFETY: raise makes the signal pending on this thread; unblocking it
+    // delivers it, and its default action ends the process.
+    unsafe { libc::raise(raw) };
+    sys::thread_mask(libc::SIG_UNBLOCK, &sys::SigSet::only(raw));
+    // Not reached: the default action of every `Signal` ends the process.
+    // Should a platform ever disagree, exit as a shell reports a death by
+    // this signal rather than return into a program that is shutting down.
+    // SAFETY: _exit has no preconditions.
+    unsafe { libc::_exit(128 + raw) }
+}
+
+/// In a forked child: the parent's dispatcher thread does not exist here and
+/// its pipe belongs to the parent. Give the child a pipe and dispatcher of
+/// its own, so its signals run its exit functions and never the parent's.
+///
+/// Runs in the `pthread_atfork` child handler, with every signal blocked and
+/// the registry lock held; it calls `pipe`, `fcntl`, `close` and
+/// `pthread_create` (which glibc supports after `fork`), and nothing else.
+pub(crate) fn restart_after_fork() {
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    let owner = OWNER_PID.load(Ordering::Acquire);
+    if owner == 0 || owner == pid {
+        return;
+    }
+    OWNER_PID.store(0, Ordering::Release);
+    close(PIPE_READ.swap(-1, Ordering::AcqRel));
+    close(PIPE_WRITE.swap(-1, Ordering::AcqRel));
+    if start().is_err() {
+        sys::write_stderr(
+            b"exit-attr: could not start a dispatcher thread in the forked child; its hooked signals will end it without running exit functions\n",
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! The one error type of the public API.
+
+use std::fmt;
+use std::io;
+use std::os::raw::c_int;
+
+use crate::signal::{self, Signal};
+
+/// Everything that can go wrong in exit-attr's public API.
+///
+/// Every failure is reported as an `Err`: exit-attr never panics or aborts
+/// because of bad input or because the operating system refused a resource.
+///
+/// ```
+/// use exit_attr::{Error, Signal};
+///
+/// let err = Signal::try_from(libc::SIGKILL).unwrap_err();
+/// assert!(matches!(err, Error::Uncatchable(_)));
+/// assert_eq!(err.to_string(), "SIGKILL (9) cannot be caught, so no exit function can run for it");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The number is not a signal that exit-attr knows on this platform
+    /// (0, negative, out of range, or a real-time signal).
+    NotASignal(c_int),
+    /// The string is not the name of a signal; `Display` suggests the
+    /// closest known name.
+    UnknownSignalName(String),
+    /// `SIGKILL` or `SIGSTOP`: no process can catch them.
+    Uncatchable(c_int),
+    /// A signal whose default action does not end the process (`SIGCHLD`,
+    /// `SIGWINCH`, ...): there is nothing to clean up when it arrives.
+    NonTerminating(c_int),
+    /// A synchronous fault signal (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`,
+    /// `SIGTRAP`): the faulting thread cannot wait for cleanup, and Rust's
+    /// stack-overflow handler must keep `SIGSEGV` and `SIGBUS`.
+    SynchronousFault(Signal),
+    /// A signal this version of exit-attr cannot hook yet (`SIGABRT`).
+    Unsupported(Signal),
+    /// Exit functions have already started running: the process is ending,
+    /// and a function registered now could not be guaranteed to run.
+    ExitInProgress,
+    /// The operating system refused something exit-attr needs to hook a
+    /// signal (a pipe, a thread, `sigaction`) or to run at exit (`atexit`).
+    ///
+    /// The function is still registered for normal exit when the failure
+    /// concerns a signal.
+    Setup {
+        /// What exit-attr was doing, such as "create the signal pipe".
+        action: &'static str,
+        /// The signal being hooked, if the failure concerns one.
+        signal: Option<Signal>,
+        /// What the operating system said.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// A [`Error::Setup`] from the current `errno`.
+    pub(crate) fn last_os_error(action: &'static str, signal: Option<Signal>) -> Error {
+        Error::Setup {
+            action,
+            signal,
+            source: io::Error::last_os_error(),
+        }
+    }
+}
+
+/// Writes `SIGKILL (9)`, or just the number when it has no name.
+fn describe(raw: c_int, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match signal::raw_name(raw) {
+        Some(name) => write!(f, "{name} ({raw})"),
+        None => write!(f, "{raw}"),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotASignal(raw) => {
+                write!(
+                    f,
+                    "{raw} is not a signal that exit-attr can hook on this platform"
+                )
+            }
+            Error::UnknownSignalName(name) => {
+                write!(f, "unknown signal name `{name}`")?;
+                match signal::closest_name(name) {
+                    Some(closest) => write!(f, "; did you mean `{closest}`?"),
+                    None => Ok(()),
+                }
+            }
+            Error::Uncatchable(raw) => {
+                describe(*raw, f)?;
+                f.write_str(" cannot be caught, so no exit function can run for it")
+            }
+            Error::NonTerminating(raw) => {
+                describe(*raw, f)?;
+                f.write_str(" does not end the process by default, so there is nothing to clean up")
+            }
+            Error::SynchronousFault(signal) => write!(
+                f,
+                "{signal} is a synchronous fault signal: the faulting thread cannot wait for exit functions"
+            ),
+            Error::Unsupported(signal) => {
+                write!(f, "{signal} cannot be hooked by this version of exit-attr")
+            }
+            Error::ExitInProgress => {
+                f.write_str("exit functions are already running: the process is ending")
+            }
+            Error::Setup {
+                action,
+                signal: Some(signal),
+                source,
+            } => write!(f, "could not {action} to hook {signal}: {source}"),
+            Error::Setup {
+                action,
+                signal: None,
+                source,
+            } => write!(f, "could not {action}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Setup { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

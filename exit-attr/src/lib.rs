@@ -1,0 +1,178 @@
+//! Run cleanup functions exactly once when the process ends, however it ends.
+//!
+//! `atexit` handlers do not run when a process is killed by a signal, and a
+//! handler installed with `sigaction` silently replaces whatever handler was
+//! there before. exit-attr wires both together: a registered exit function
+//! runs once when the process exits normally *or* when a hooked signal
+//! arrives, and handlers that other code installed keep working.
+//!
+//! ```no_run
+//! use exit_attr::{register_exit_fun, Signal};
+//!
+//! fn remove_pidfile() {
+//!     let _ = std::fs::remove_file("/run/app.pid");
+//! }
+//!
+//! fn main() -> Result<(), exit_attr::Error> {
+//!     register_exit_fun(remove_pidfile, &[Signal::SIGTERM, Signal::SIGINT])?;
+//!     // ... run the service; on return, `exit`, SIGTERM or SIGINT,
+//!     // `remove_pidfile` runs once.
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # When exit functions run
+//!
+//! | How the process ends | Exit functions | How it then ends |
+//! |---|---|---|
+//! | return from `main`, `std::process::exit(n)` from any thread, a panic out of `main` | all, once | unchanged status |
+//! | a hooked signal that exit-attr owns | all, once, including those registered with no signal | killed by that same signal (a shell shows 128+n) |
+//! | a hooked signal that a newer handler owns (tokio, signal-hook, ctrlc, ...) | none from the signal; all at the later normal exit | as that handler decides |
+//! | a signal nobody hooked, or one that was ignored (`SIG_IGN`) when it would have been hooked | none | default action, or still ignored |
+//! | `SIGKILL`, `SIGSTOP`, `libc::_exit`, `std::process::abort` | none | unchanged |
+//!
+//! Exit functions run in reverse order of registration (like `atexit`), on
+//! every path. The first exit wins: once they have started, a later signal or
+//! `exit` neither starts them again nor changes how the process ends. A
+//! function that panics is reported on stderr with its name (or where it was
+//! registered) and the panic message; the others still run and the exit
+//! status stays what it would have been.
+//!
+//! # Signals: chaining and ownership
+//!
+//! - A signal is hooked the first time a registration lists it. A handler
+//!   that was installed before is *chained*, not overwritten: it runs after
+//!   the exit functions, once, on the dispatcher thread in a real signal
+//!   context with the original `siginfo_t` (on Linux). If it returns, the
+//!   process then ends by the signal; if it ends the process itself (say
+//!   with `_exit(7)`), that status stands.
+//! - A signal that is ignored when it would be hooked stays ignored (nohup,
+//!   background jobs). Rust programs ignore `SIGPIPE` from `main` on.
+//! - Whoever installs a handler *after* exit-attr owns the signal. When such
+//!   a handler calls exit-attr's as the one it replaced, exit-attr does
+//!   nothing; the exit functions run when the program later exits.
+//! - When a hooked signal arrives, each distinct log function of the
+//!   registrations that list it is called once, before the exit functions,
+//!   with `signal SIGTERM received by process with PID 1234`. The function
+//!   form logs that line to stderr.
+//!
+//! # Threads and signal safety
+//!
+//! The signal handler does only async-signal-safe work: it checks with
+//! `sigaction` that it still owns the signal, writes the `siginfo_t` to a pipe
+//! and returns, saving and restoring `errno`; it never allocates, locks or
+//! panics. A dedicated thread (`exit-attr`, started when the first signal is
+//! hooked, with every signal blocked) reads the pipe and runs the exit
+//! functions, so they may allocate, lock and print. On the normal path they
+//! run on a fresh thread, because the C runtime has already destroyed the
+//! exiting thread's thread-locals when it calls `atexit` handlers:
+//! `thread_local!` values and `std::thread::current()` work on every path.
+//!
+//! ## Calling `exit` from an exit function
+//!
+//! On the signal path, an exit function that calls `std::process::exit` does
+//! not change the outcome: the remaining functions still run and the process
+//! ends by the signal. On the normal path, Rust's standard library parks
+//! forever any second thread that calls `exit` while another is exiting, so
+//! such a call never returns and the process does not finish exiting: do not
+//! call `exit` from an exit function.
+//!
+//! # `fork`
+//!
+//! A child that keeps running after `fork()` keeps the registrations and gets
+//! a dispatcher thread of its own: a hooked signal sent to the child runs the
+//! exit functions in the child and ends the child, never the parent. Between
+//! `fork` and `exec` the child runs only a few system calls on exit-attr's
+//! behalf: `pthread_sigmask`, `pthread_mutex_unlock`, `getpid`, `close`,
+//! `pipe`, `fcntl` and `pthread_create`, from `pthread_atfork` handlers.
+//!
+//! # Never run
+//!
+//! `SIGKILL` and `SIGSTOP` cannot be caught; `libc::_exit` and
+//! `std::process::abort` skip `atexit` handlers; synchronous fault signals
+//! (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`, `SIGTRAP`) cannot be hooked,
+//! because the faulting thread cannot wait for cleanup. This version cannot
+//! hook `SIGABRT` either.
+//!
+//! # Platforms
+//!
+//! Linux is tested. Other Unix systems compile and behave the same, except
+//! that a chained handler there sees a `siginfo_t` that names the process
+//! itself as the sender. Other targets get a `compile_error!`.
+
+#![warn(missing_docs)]
+
+#[cfg(not(unix))]
+compile_error!("exit-attr supports Unix targets only: it is built on POSIX signals and atexit");
+
+mod at_exit;
+mod dispatcher;
+mod error;
+mod fork;
+mod handler;
+mod registry;
+mod run;
+mod signal;
+mod state;
+mod sync;
+mod sys;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use crate::error::Error;
+pub use crate::signal::Signal;
+
+use crate::registry::{Entry, Label};
+
+/// Registers `fun` to run once when the process ends: at normal exit, and
+/// when any of `signals` arrives while exit-attr owns it.
+///
+/// `signals` may be empty: `fun` then runs at normal exit, and also when a
+/// signal that another registration listed arrives. Registering the same
+/// function again adds any new signals; it never makes it run twice, and it
+/// keeps its place in the order (the first registration's). When a listed
+/// signal arrives, the line `signal SIGTERM received by process with PID
+/// 1234` is written to stderr before the exit functions run.
+///
+/// # Errors
+///
+/// - [`Error::SynchronousFault`] or [`Error::Unsupported`] if `signals`
+///   holds a signal exit-attr cannot hook; nothing is registered then.
+/// - [`Error::ExitInProgress`] if exit functions have already started
+///   (for example, when called from an exit function).
+/// - [`Error::Setup`] if the operating system refused a pipe, a thread or a
+///   signal action; `fun` is still registered for normal exit (and for the
+///   signals that could be hooked).
+///
+/// # Examples
+///
+/// ```
+/// use exit_attr::{register_exit_fun, Error, Signal};
+///
+/// fn flush_logs() {
+///     println!("flushing logs");
+/// }
+///
+/// register_exit_fun(flush_logs, &[Signal::SIGTERM, Signal::SIGHUP])?;
+/// // Again, with one more signal: still runs once.
+/// register_exit_fun(flush_logs, &[Signal::SIGINT])?;
+/// // Normal exit only.
+/// register_exit_fun(|| println!("bye"), &[])?;
+///
+/// assert!(matches!(
+///     register_exit_fun(flush_logs, &[Signal::SIGSEGV]),
+///     Err(Error::SynchronousFault(Signal::SIGSEGV))
+/// ));
+/// # Ok::<(), Error>(())
+/// ```
+#[track_caller]
+pub fn register_exit_fun(fun: fn(), signals: &[Signal]) -> Result<(), Error> {
+    let entry = Entry {
+        fun,
+        label: Label::Caller(std::panic::Location::caller()),
+        signals: signals.iter().copied().collect(),
+        logfun: Some(run::log_to_stderr),
+    };
+    registry::register(entry, signals)
+}

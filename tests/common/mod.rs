@@ -1,0 +1,259 @@
+//! The harness that spawns the fixture program and drives it with real
+//! signals. Every wait is bounded by [`TIMEOUT`]: a hang fails the test.
+
+// Each test file uses part of the harness, and `pub` only reaches the files
+// that include it.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long any single wait may take before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running fixture.
+pub struct Fixture {
+    child: std::process::Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    /// Every stdout line received so far, in order.
+    seen: Vec<String>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+/// How a fixture ended, with everything it printed.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: ExitStatus,
+    /// Every stdout line, in order, including `ready`.
+    pub stdout: Vec<String>,
+    pub stderr: String,
+    /// The fixture's process id.
+    pub pid: i32,
+}
+
+impl Outcome {
+    /// The stdout lines that start with `ran ` (exit functions), in order.
+    pub fn ran(&self) -> Vec<&str> {
+        self.stdout
+            .iter()
+            .filter(|l| l.starts_with("ran "))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The stdout lines printed after the first line equal to `marker`.
+    pub fn after(&self, marker: &str) -> Vec<&str> {
+        let start = self.stdout.iter().position(|l| l == marker);
+        let start = start.unwrap_or_else(|| panic!("no line {marker:?} in {self:#?}"));
+        self.stdout[start + 1..]
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The signal that killed the fixture, if one did.
+    pub fn signal(&self) -> Option<i32> {
+        self.status.signal()
+    }
+
+    /// The exit code, if the fixture exited.
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// How many stderr lines are exactly `line`.
+    pub fn stderr_count(&self, line: &str) -> usize {
+        self.stderr.lines().filter(|l| *l == line).count()
+    }
+
+    /// The log line that the default log function prints for `signal`.
+    pub fn log_line(&self, signal: &str) -> String {
+        format!("signal {signal} received by process with PID {}", self.pid)
+    }
+}
+
+impl Fixture {
+    /// Spawns the fixture with `args` and waits for its `ready` line.
+    pub fn start(args: &[&str]) -> Fixture {
+        Fixture::start_with(args, |_| {})
+    }
+
+    /// As [`Fixture::start`], letting the caller adjust the command first.
+    pub fn start_with(args: &[&str], adjust: impl FnOnce(&mut Command)) -> Fixture {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fixture"));
+        command
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("RUST_BACKTRACE", "0");
+        // SAFETY: setrlimit is async-signal-safe; no core files from SIGQUIT.
+        unsafe {
+            command.pre_exec(|| {
+                let none = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::setrlimit(libc::RLIMIT_CORE, &none);
+                Ok(())
+            });
+        }
+        adjust(&mut command);
+        let mut child = command.spawn().expect("spawn the fixture");
+        let stdin = child.stdin.take();
+        let lines = forward_lines(child.stdout.take().unwrap());
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
+        let mut fixture = Fixture {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+            stderr: Some(stderr),
+        };
+        fixture.wait_for("ready");
+        fixture
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits until stdout has printed `line`, and returns every line seen.
+    pub fn wait_for(&mut self, line: &str) -> &[String] {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.seen.iter().any(|l| l == line) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(next) => self.seen.push(next),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.kill_hard();
+                    panic!(
+                        "timed out waiting for {line:?}; stdout so far: {:#?}",
+                        self.seen
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("stdout closed before {line:?}; stdout: {:#?}", self.seen)
+                }
+            }
+        }
+        &self.seen
+    }
+
+    /// Waits for a line that starts with `prefix` and returns it.
+    pub fn wait_for_prefix(&mut self, prefix: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(line) = self.seen.iter().find(|l| l.starts_with(prefix)) {
+                return line.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(next) => self.seen.push(next),
+                Err(_) => {
+                    self.kill_hard();
+                    panic!("no line starting with {prefix:?}; stdout: {:#?}", self.seen)
+                }
+            }
+        }
+    }
+
+    /// Sends `signal` to the fixture with `kill(2)`.
+    pub fn signal(&self, signal: i32) {
+        send_signal(self.pid(), signal);
+    }
+
+    /// Writes one command line to the fixture's stdin.
+    pub fn send(&mut self, command: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        writeln!(stdin, "{command}").expect("write to the fixture");
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the fixture's stdin (it then returns from `main`).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the fixture to end, and collects its output.
+    pub fn finish(mut self) -> Outcome {
+        let status = self.wait_bounded();
+        self.stdin = None;
+        // The process is gone: stdout ends, and the receiver drains it.
+        self.seen.extend(self.lines.iter());
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        Outcome {
+            status,
+            stdout: std::mem::take(&mut self.seen),
+            stderr,
+            pid: self.pid(),
+        }
+    }
+
+    fn wait_bounded(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the fixture") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                self.kill_hard();
+                panic!(
+                    "the fixture did not end within {TIMEOUT:?}; stdout: {:#?}",
+                    self.seen
+                );
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if self.stderr.is_some() {
+            // The test failed before `finish`: do not leave the process behind.
+            self.kill_hard();
+        }
+    }
+}
+
+/// Forwards stdout lines to a channel from a thread.
+fn forward_lines(stdout: ChildStdout) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `kill(pid, signal)`, failing the test if it fails.
+pub fn send_signal(pid: i32, signal: i32) {
+    // SAFETY: kill has no memory-safety preconditions.
+    let sent = unsafe { libc::kill(pid, signal) };
+    assert_eq!(
+        sent,
+        0,
+        "kill({pid}, {signal}): {}",
+        std::io::Error::last_os_error()
+    );
+}
