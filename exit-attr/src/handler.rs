@@ -57,12 +57,18 @@ pub(crate) fn hook(signal: Signal) -> Result<(), Error> {
 
     // SAFETY: a zeroed sigaction is valid; we fill in the handler, a full mask
     // (so that no other signal interrupts our handler) and the flags.
+    //
+    // No SA_ONSTACK: `std::process::exit` frees the main thread's alternate
+    // signal stack even when another thread calls it, and a handler running
+    // on the main thread after that would write its frame into unmapped or
+    // reused memory (seen as SIGSEGV deaths in our tests). The handler needs
+    // only a few hundred bytes of the interrupted thread's own stack.
     let ours = unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction =
             on_signal as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize;
         libc::sigfillset(&mut action.sa_mask);
-        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART | libc::SA_ONSTACK;
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
         action
     };
     let mut replaced = std::mem::MaybeUninit::<libc::sigaction>::zeroed();

@@ -75,7 +75,10 @@
 //! ends by the signal. On the normal path, Rust's standard library parks
 //! forever any second thread that calls `exit` while another is exiting, so
 //! such a call never returns and the process does not finish exiting: do not
-//! call `exit` from an exit function.
+//! call `exit` from an exit function. The same holds on the signal path when
+//! another thread had already called `exit` while the signal's exit functions
+//! were running: that thread owns the exit, so the exit function's call parks
+//! forever, and the process hangs instead of ending by the signal.
 //!
 //! # `fork`
 //!

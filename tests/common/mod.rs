@@ -130,39 +130,49 @@ impl Fixture {
 
     /// Waits until stdout has printed `line`, and returns every line seen.
     pub fn wait_for(&mut self, line: &str) -> &[String] {
+        self.wait_until(&format!("{line:?}"), |seen| {
+            seen.iter().any(|l| l == line).then_some(())
+        });
+        &self.seen
+    }
+
+    /// Waits for a line that starts with `prefix` and returns it.
+    pub fn wait_for_prefix(&mut self, prefix: &str) -> String {
+        self.wait_for_nth_prefix(prefix, 1)
+    }
+
+    /// Waits for the `nth` line (counting from 1) that starts with `prefix`,
+    /// and returns it: for a line that the fixture prints more than once.
+    pub fn wait_for_nth_prefix(&mut self, prefix: &str, nth: usize) -> String {
+        self.wait_until(&format!("line {nth} starting with {prefix:?}"), |seen| {
+            seen.iter()
+                .filter(|l| l.starts_with(prefix))
+                .nth(nth - 1)
+                .cloned()
+        })
+    }
+
+    /// Reads stdout lines until `found` finds what it looks for in the lines
+    /// seen so far; fails the test (and kills the fixture) after [`TIMEOUT`]
+    /// or if stdout ends first.
+    fn wait_until<T>(&mut self, what: &str, found: impl Fn(&[String]) -> Option<T>) -> T {
         let deadline = Instant::now() + TIMEOUT;
-        while !self.seen.iter().any(|l| l == line) {
+        loop {
+            if let Some(result) = found(&self.seen) {
+                return result;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(next) => self.seen.push(next),
                 Err(RecvTimeoutError::Timeout) => {
                     self.kill_hard();
                     panic!(
-                        "timed out waiting for {line:?}; stdout so far: {:#?}",
+                        "timed out waiting for {what}; stdout so far: {:#?}",
                         self.seen
                     )
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    panic!("stdout closed before {line:?}; stdout: {:#?}", self.seen)
-                }
-            }
-        }
-        &self.seen
-    }
-
-    /// Waits for a line that starts with `prefix` and returns it.
-    pub fn wait_for_prefix(&mut self, prefix: &str) -> String {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(line) = self.seen.iter().find(|l| l.starts_with(prefix)) {
-                return line.clone();
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(next) => self.seen.push(next),
-                Err(_) => {
-                    self.kill_hard();
-                    panic!("no line starting with {prefix:?}; stdout: {:#?}", self.seen)
+                    panic!("stdout closed before {what}; stdout: {:#?}", self.seen)
                 }
             }
         }
@@ -173,11 +183,19 @@ impl Fixture {
         send_signal(self.pid(), signal);
     }
 
-    /// Writes one command line to the fixture's stdin.
+    /// Writes one command line to the fixture's stdin. A fixture that has
+    /// already ended is not an error here: how it ended is what the test
+    /// asserts.
     pub fn send(&mut self, command: &str) {
         let stdin = self.stdin.as_mut().expect("stdin is open");
-        writeln!(stdin, "{command}").expect("write to the fixture");
-        stdin.flush().unwrap();
+        let written = writeln!(stdin, "{command}").and_then(|()| stdin.flush());
+        if let Err(e) = written {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "write to the fixture: {e}"
+            );
+        }
     }
 
     /// Closes the fixture's stdin (it then returns from `main`).

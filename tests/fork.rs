@@ -1,0 +1,162 @@
+//! §6: a child that keeps running after `fork()` keeps the registrations; a
+//! hooked signal sent to the child runs the exit functions in the child and
+//! ends the child by the signal, never the parent. Fork-then-exec stays safe.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{Fixture, Outcome, send_signal};
+
+const TWO: &[&str] = &["--fun", "first:TERM", "--fun", "second:"];
+const CHILD_ENDED: &str = "child ended by signal 15";
+
+/// Sends `fork` for the `nth` time (counting from 1), SIGTERMs the child
+/// once both sides are ready, waits until the parent has reaped it, and
+/// returns the child's pid.
+fn fork_and_terminate_child(fixture: &mut Fixture, nth: usize) -> i32 {
+    fixture.send("fork");
+    fixture.wait_for_nth_prefix("child ready", nth);
+    let forked = fixture.wait_for_nth_prefix("forked ", nth);
+    let child: i32 = forked["forked ".len()..]
+        .parse()
+        .unwrap_or_else(|_| panic!("no pid in {forked:?}"));
+    assert_ne!(child, fixture.pid());
+    send_signal(child, libc::SIGTERM);
+    fixture.wait_for_nth_prefix(CHILD_ENDED, nth);
+    child
+}
+
+/// The lines the fixture prints for one fork whose child SIGTERM ended:
+/// `child ready` and `forked PID` in either order, then the child's exit
+/// functions, then the parent's report. Returns the lines that follow.
+fn expect_fork<'a>(outcome: &Outcome, lines: &'a [String], child: i32) -> &'a [String] {
+    let (ready, rest) = lines.split_at(2);
+    let ready: HashSet<&str> = ready.iter().map(String::as_str).collect();
+    let forked = format!("forked {child}");
+    assert_eq!(
+        ready,
+        HashSet::from(["child ready", forked.as_str()]),
+        "{outcome:#?}"
+    );
+    let (run, rest) = rest.split_at(3);
+    assert_eq!(
+        run,
+        ["child ran second", "child ran first", CHILD_ENDED],
+        "{outcome:#?}"
+    );
+    rest
+}
+
+/// The parent ran its own exit functions once, after every child ended, and
+/// exited normally; each child logged the signal under its own pid.
+fn expect_parent_exit(outcome: &Outcome, children: &[i32]) {
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let (ready, mut rest) = outcome.stdout.split_first().unwrap();
+    assert_eq!(ready, "ready");
+    for &child in children {
+        rest = expect_fork(outcome, rest, child);
+    }
+    assert_eq!(rest, ["ran second", "ran first"], "{outcome:#?}");
+    let expected: String = children
+        .iter()
+        .map(|child| format!("signal SIGTERM received by process with PID {child}\n"))
+        .collect();
+    assert_eq!(outcome.stderr, expected);
+    assert_eq!(outcome.stderr_count(&outcome.log_line("SIGTERM")), 0);
+}
+
+#[test]
+fn a_signal_to_a_forked_child_ends_the_child_and_not_the_parent() {
+    for _ in 0..20 {
+        let mut fixture = Fixture::start(TWO);
+        let child = fork_and_terminate_child(&mut fixture, 1);
+        fixture.send("return");
+        let outcome = fixture.finish();
+        expect_parent_exit(&outcome, &[child]);
+    }
+}
+
+#[test]
+fn a_signal_sent_before_the_child_is_ready_is_handled_by_the_child() {
+    // The child may still be in the fork handlers when the signal arrives:
+    // it stays pending until the child has its own dispatcher.
+    for _ in 0..20 {
+        let mut fixture = Fixture::start(TWO);
+        fixture.send("fork");
+        let forked = fixture.wait_for_prefix("forked ");
+        let child: i32 = forked["forked ".len()..].parse().unwrap();
+        send_signal(child, libc::SIGTERM);
+        fixture.wait_for(CHILD_ENDED);
+        fixture.send("return");
+        let outcome = fixture.finish();
+        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+        // Whether the child printed `child ready` before it died depends on
+        // timing; everything else does not.
+        let lines: Vec<&str> = outcome
+            .stdout
+            .iter()
+            .map(String::as_str)
+            .filter(|l| *l != "child ready" && *l != forked)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "ready",
+                "child ran second",
+                "child ran first",
+                CHILD_ENDED,
+                "ran second",
+                "ran first"
+            ],
+            "{outcome:#?}"
+        );
+        assert_eq!(
+            outcome.stderr,
+            format!("signal SIGTERM received by process with PID {child}\n")
+        );
+    }
+}
+
+#[test]
+fn a_parent_can_fork_again_after_a_child_ended() {
+    let mut fixture = Fixture::start(TWO);
+    let one = fork_and_terminate_child(&mut fixture, 1);
+    let two = fork_and_terminate_child(&mut fixture, 2);
+    assert_ne!(one, two);
+    fixture.send("return");
+    let outcome = fixture.finish();
+    expect_parent_exit(&outcome, &[one, two]);
+}
+
+#[test]
+fn the_parent_still_dies_by_its_own_signal_after_a_child_did() {
+    let mut fixture = Fixture::start(TWO);
+    let child = fork_and_terminate_child(&mut fixture, 1);
+    fixture.signal(libc::SIGTERM);
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    assert_eq!(outcome.after(CHILD_ENDED), ["ran second", "ran first"]);
+    assert_eq!(
+        outcome.stderr,
+        format!(
+            "signal SIGTERM received by process with PID {child}\n{}\n",
+            outcome.log_line("SIGTERM")
+        )
+    );
+}
+
+#[test]
+fn fork_then_exec_stays_safe() {
+    let mut fixture = Fixture::start(TWO);
+    fixture.send("spawn-pre-exec 200");
+    fixture.wait_for("spawned 200");
+    fixture.signal(libc::SIGTERM);
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    assert_eq!(
+        outcome.after("ready"),
+        ["spawned 200", "ran second", "ran first"]
+    );
+    assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
+}

@@ -1,0 +1,113 @@
+//! §2: every failure is an `Err`. When the operating system refuses what
+//! exit-attr needs to hook a signal (no file descriptor left for the pipe,
+//! no room for the dispatcher thread), the function form returns an `Err`
+//! that says so, nothing aborts, and the function still runs at normal exit.
+//! A signal that can never be hooked is refused before anything happens.
+
+mod common;
+
+use common::Fixture;
+
+/// What the fixture prints when the pipe cannot be created: the message,
+/// then the operating system's, which ends with its errno (EMFILE).
+const NO_PIPE: (&str, i32) = (
+    "register error: could not create the dispatcher's pipe to hook SIGTERM: ",
+    libc::EMFILE,
+);
+/// The same when `pthread_create` fails for want of a stack (EAGAIN).
+const NO_THREAD: (&str, i32) = (
+    "register error: could not start the dispatcher thread to hook SIGTERM: ",
+    libc::EAGAIN,
+);
+
+/// Registers `first` for SIGTERM while out of a resource, checks the error
+/// it printed, and returns the still running fixture.
+fn register_while_exhausted(exhaust: &str, (message, errno): (&str, i32)) -> Fixture {
+    let mut fixture = Fixture::start(&[exhaust, "--fun", "first:TERM"]);
+    let printed = fixture.wait_for_prefix("register error: ");
+    assert!(printed.starts_with(message), "{printed}");
+    assert!(
+        printed.ends_with(&format!(" (os error {errno})")),
+        "{printed}"
+    );
+    fixture
+}
+
+/// The registration failed, but the function still runs at normal exit.
+fn runs_at_normal_exit_after(exhaust: &str, error: (&str, i32)) {
+    let mut fixture = register_while_exhausted(exhaust, error);
+    fixture.send("return");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran first"]);
+    assert_eq!(outcome.stderr, "");
+}
+
+#[test]
+fn no_fd_for_the_pipe_is_an_error_and_the_function_runs_at_normal_exit() {
+    runs_at_normal_exit_after("--exhaust-fds", NO_PIPE);
+}
+
+#[test]
+fn no_room_for_the_dispatcher_thread_is_an_error_and_the_function_runs_at_normal_exit() {
+    runs_at_normal_exit_after("--exhaust-memory", NO_THREAD);
+}
+
+#[test]
+fn a_signal_that_could_not_be_hooked_keeps_its_default_action() {
+    for (exhaust, error) in [("--exhaust-fds", NO_PIPE), ("--exhaust-memory", NO_THREAD)] {
+        let fixture = register_while_exhausted(exhaust, error);
+        fixture.signal(libc::SIGTERM);
+        let outcome = fixture.finish();
+        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        assert_eq!(outcome.ran(), [] as [&str; 0], "{outcome:#?}");
+        assert_eq!(outcome.stderr, "");
+    }
+}
+
+#[test]
+fn a_later_registration_hooks_the_signal_once_resources_are_back() {
+    for exhaust in ["--exhaust-fds", "--exhaust-memory"] {
+        let fixture = Fixture::start(&[exhaust, "--fun", "first:TERM", "--fun", "second:TERM"]);
+        fixture.signal(libc::SIGTERM);
+        let outcome = fixture.finish();
+        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        assert_eq!(outcome.ran(), ["ran second", "ran first"]);
+        assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
+    }
+}
+
+/// Starts the fixture with `first` listing SIGSEGV, which is refused, and
+/// `second` for normal exit only.
+fn start_with_a_refused_signal() -> Fixture {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM,SEGV", "--fun", "second:"]);
+    let printed = fixture.wait_for_prefix("register error: ");
+    assert_eq!(
+        printed,
+        "register error: SIGSEGV is a synchronous fault signal: the faulting thread cannot wait for exit functions"
+    );
+    fixture
+}
+
+#[test]
+fn a_refused_signal_registers_nothing() {
+    // Unlike a setup failure, a signal that can never be hooked is refused
+    // before anything is registered: `first` does not run at normal exit...
+    let mut fixture = start_with_a_refused_signal();
+    fixture.send("return");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran second"]);
+    assert_eq!(outcome.stderr, "");
+}
+
+#[test]
+fn a_refused_signal_hooks_none_of_the_others() {
+    // ... and SIGTERM, listed with it, keeps its default action.
+    let fixture = start_with_a_refused_signal();
+    fixture.signal(libc::SIGTERM);
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    assert_eq!(outcome.ran(), [] as [&str; 0], "{outcome:#?}");
+    assert_eq!(outcome.stderr, "");
+}
