@@ -126,6 +126,95 @@ pub mod __private;
 pub use crate::error::Error;
 pub use crate::signal::Signal;
 
+/// Registers the annotated function, before `main` starts, to run once when
+/// the process ends: at normal exit, and when one of its signals arrives.
+///
+/// The function is emitted unchanged and stays an ordinary function that can
+/// also be called directly. The attribute needs no dependency but
+/// `exit-attr`, and compiles in crates with `#![forbid(unsafe_code)]` and
+/// `#![deny(warnings)]`.
+///
+/// # Forms
+///
+/// | Attribute | Hooked signals | Log line |
+/// |---|---|---|
+/// | `#[register_exit_fun]`, `#[register_exit_fun()]` | `SIGTERM` | on stderr |
+/// | `#[register_exit_fun(signals = [SIGTERM, SIGHUP])]` | those listed | on stderr |
+/// | `#[register_exit_fun(signals = [])]` | none: normal exit, and signals other registrations hooked | none |
+/// | `#[register_exit_fun(logfun = path::to::f)]`, with `f: fn(&str)` | `SIGTERM` | `f(line)` |
+/// | `#[register_exit_fun(logfun = None)]` | `SIGTERM` | none |
+///
+/// `signals` and `logfun` combine in any order; a trailing comma is allowed.
+/// Signal names are the POSIX names of [`Signal`]'s constants.
+///
+/// ```
+/// use exit_attr::register_exit_fun;
+///
+/// /// Doc comments and other attributes are kept.
+/// #[register_exit_fun]
+/// fn remove_pidfile() {
+///     let _ = std::fs::remove_file("/tmp/example.pid");
+/// }
+///
+/// #[register_exit_fun(signals = [SIGTERM, SIGINT, SIGHUP], logfun = log_line)]
+/// fn flush_journal() {}
+///
+/// #[exit_attr::register_exit_fun(logfun = None, signals = [])]
+/// fn say_goodbye() {
+///     println!("goodbye");
+/// }
+///
+/// fn log_line(line: &str) {
+///     eprintln!("[shutdown] {line}");
+/// }
+///
+/// fn main() {
+///     // Still an ordinary function; it runs once more at exit.
+///     remove_pidfile();
+/// }
+/// ```
+///
+/// # What runs when
+///
+/// As for the function form (see the [crate documentation](crate)): every
+/// registered function runs once at normal exit and when a hooked signal that
+/// exit-attr owns arrives; then the process ends as it was ending (with its
+/// exit status, or by the signal). Functions run in reverse order of
+/// registration. Annotated functions register in the order the platform's
+/// loader runs start-up functions, which follows neither source order nor
+/// module order: where the order between two exit functions matters,
+/// register them with the function form from `main`. A registration that
+/// fails (the operating system refused a pipe or a thread) is reported once
+/// on stderr; the function then still runs at normal exit.
+///
+/// # Rejected at compile time
+///
+/// Each with an error on the offending token, all of them in one build:
+///
+/// - unknown signal names (with the closest known name as a suggestion);
+/// - `SIGKILL` and `SIGSTOP`, which cannot be caught;
+/// - signals whose default action does not end the process: `SIGCHLD`,
+///   `SIGCONT`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU`, `SIGURG`, `SIGWINCH`;
+/// - synchronous fault signals: `SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`,
+///   `SIGTRAP`; and `SIGABRT`, which this version cannot hook;
+/// - a signal listed twice, an unknown or repeated argument, a `signals`
+///   value that is not a bracketed list of names, a `logfun` that is neither
+///   a path nor `None`;
+/// - anything but a plain `fn name()`: parameters, `self`, generics, `async`,
+///   `unsafe`, an `extern` ABI, a return type, variadics, and items that are
+///   not functions.
+///
+/// ```compile_fail
+/// #[exit_attr::register_exit_fun(signals = [SIGKILL])]
+/// fn cleanup() {}
+/// ```
+///
+/// ```compile_fail
+/// #[exit_attr::register_exit_fun]
+/// fn cleanup(path: &str) {}
+/// ```
+pub use exit_attr_macros::register_exit_fun;
+
 use crate::registry::{Entry, Label};
 
 /// Registers `fun` to run once when the process ends: at normal exit, and
