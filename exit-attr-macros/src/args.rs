@@ -21,89 +21,153 @@ pub(crate) enum Logfun {
     Default,
     /// `logfun = None`: no line.
     Nothing,
-    /// `logfun = path::to::f`.
-    Path(syn::Path),
+    /// `logfun = path::to::f`, with the `logfun` key, where a type error
+    /// says what was expected.
+    Path(Ident, syn::Path),
+}
+
+/// The argument keys, so that each message can show the key's own syntax.
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    Signals,
+    Logfun,
+}
+
+impl Key {
+    fn from_ident(ident: &Ident) -> Option<Key> {
+        match ident.to_string().as_str() {
+            "signals" => Some(Key::Signals),
+            "logfun" => Some(Key::Logfun),
+            _ => None,
+        }
+    }
+
+    /// What the value must be, for "expected ..." messages.
+    fn expected_value(self) -> &'static str {
+        match self {
+            Key::Signals => "a list of signal names in brackets",
+            Key::Logfun => "the path of a `fn(&str)` or `None`",
+        }
+    }
+
+    /// The argument written correctly.
+    fn example(self) -> &'static str {
+        match self {
+            Key::Signals => "`signals = [SIGTERM, SIGINT]`",
+            Key::Logfun => "`logfun = path::to::function`",
+        }
+    }
 }
 
 const USAGE: &str = "expected `signals = [SIGTERM, ...]` or `logfun = path::to::function`";
 
 pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
-    let mut args = Args { signals: None, logfun: Logfun::Default };
-    let mut seen: Vec<Ident> = Vec::new();
+    let mut args = Args {
+        signals: None,
+        logfun: Logfun::Default,
+    };
+    let mut seen: Vec<Key> = Vec::new();
     for argument in split_on_commas(tokens) {
-        let Some((key, value)) = key_and_value(&argument, errors) else {
+        let Some((name, key, value)) = key_and_value(&argument, errors) else {
             continue;
         };
-        if seen.iter().any(|earlier| *earlier == key) {
-            errors.at(&key, format!("`{key}` is given more than once"));
+        if seen.contains(&key) {
+            errors.at(&name, format!("`{name}` is given more than once"));
             continue;
         }
-        match key.to_string().as_str() {
-            "signals" => args.signals = parse_signals(&key, value, errors),
-            "logfun" => args.logfun = parse_logfun(&key, value, errors),
-            _ => {
-                errors.at(&key, format!("unknown argument `{key}`; expected `signals` or `logfun`"));
-                continue;
-            }
-        }
         seen.push(key);
+        match key {
+            Key::Signals => args.signals = parse_signals(value, errors),
+            Key::Logfun => args.logfun = parse_logfun(&name, value, errors),
+        }
     }
     args
 }
 
-/// Splits on the commas at the top level. A trailing comma is allowed; an
-/// empty argument elsewhere is an error, reported by the caller.
+/// Splits on the commas at the top level. A trailing comma is allowed; a
+/// comma with nothing before it (`(,)`, `a,,b`) comes back on its own, as
+/// the token to report the empty argument at.
 fn split_on_commas(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
-    let mut arguments = vec![Vec::new()];
+    let mut parts = Vec::new();
+    let mut current = Vec::new();
     for token in tokens {
         match &token {
-            TokenTree::Punct(p) if p.as_char() == ',' => arguments.push(vec![token]),
-            _ => arguments.last_mut().expect("never empty").push(token),
-        }
-    }
-    // Each argument but the first starts with its comma; keep it only as
-    // the place to report an empty argument at.
-    let mut result = Vec::new();
-    for (i, mut argument) in arguments.into_iter().enumerate() {
-        let comma = if i > 0 { Some(argument.remove(0)) } else { None };
-        if argument.is_empty() {
-            if let Some(comma) = comma {
-                result.push(vec![comma]);
+            TokenTree::Punct(p) if p.as_char() == ',' && current.is_empty() => {
+                parts.push(vec![token]);
             }
-            continue;
+            TokenTree::Punct(p) if p.as_char() == ',' => parts.push(std::mem::take(&mut current)),
+            _ => current.push(token),
         }
-        result.push(argument);
     }
-    // A lone trailing comma is fine.
-    if matches!(result.last().map(Vec::as_slice), Some([TokenTree::Punct(p)]) if p.as_char() == ',')
-    {
-        result.pop();
+    if !current.is_empty() {
+        parts.push(current);
     }
-    result
+    parts
 }
 
-/// `key = value...`, or an error on whatever is not of that shape.
-fn key_and_value<'a>(argument: &'a [TokenTree], errors: &mut Errors) -> Option<(Ident, &'a [TokenTree])> {
-    match argument {
-        [TokenTree::Ident(key), TokenTree::Punct(eq), value @ ..] if eq.as_char() == '=' => {
-            if value.is_empty() {
-                errors.at(eq, format!("expected a value after `{key} =`"));
-                return None;
-            }
-            Some((key.clone(), value))
-        }
-        [TokenTree::Ident(key)] => {
-            errors.at(key, format!("expected `{key} = ...`; {USAGE}"));
-            None
-        }
+/// `key = value...` with a known key, or an error on whatever is not of that
+/// shape.
+fn key_and_value<'a>(
+    argument: &'a [TokenTree],
+    errors: &mut Errors,
+) -> Option<(Ident, Key, &'a [TokenTree])> {
+    let (name, rest) = match argument {
+        [TokenTree::Ident(name), rest @ ..] => (name, rest),
         [TokenTree::Punct(p)] if p.as_char() == ',' => {
             errors.at(p, format!("unexpected `,`; {USAGE}"));
-            None
+            return None;
         }
         _ => {
             errors.at(tokens(argument), USAGE);
+            return None;
+        }
+    };
+    let Some(key) = Key::from_ident(name) else {
+        unknown_key(name, rest, errors);
+        return None;
+    };
+    match rest {
+        [TokenTree::Punct(eq)] if eq.as_char() == '=' => {
+            errors.at(
+                eq,
+                format!(
+                    "expected {} after `=`: {}",
+                    key.expected_value(),
+                    key.example()
+                ),
+            );
             None
         }
+        [TokenTree::Punct(eq), value @ ..] if eq.as_char() == '=' => {
+            Some((name.clone(), key, value))
+        }
+        [] => {
+            errors.at(name, format!("expected {}", key.example()));
+            None
+        }
+        [other, ..] => {
+            errors.at(
+                other,
+                format!("expected `=` after `{name}`: {}", key.example()),
+            );
+            None
+        }
+    }
+}
+
+/// An argument that is not `signals` or `logfun`. A bare signal name, as in
+/// `#[register_exit_fun(SIGINT)]`, is most likely meant as a list.
+fn unknown_key(name: &Ident, rest: &[TokenTree], errors: &mut Errors) {
+    if rest.is_empty() && valid::signal_problem(&name.to_string()).is_none() {
+        errors.at(
+            name,
+            format!("signal names go in a list: `signals = [{name}]`"),
+        );
+    } else {
+        errors.at(
+            name,
+            format!("unknown argument `{name}`; expected `signals` or `logfun`"),
+        );
     }
 }
 
@@ -112,60 +176,93 @@ fn tokens(trees: &[TokenTree]) -> TokenStream {
 }
 
 /// `[SIGTERM, SIGINT]`: a bracketed list of signal names.
-fn parse_signals(key: &Ident, value: &[TokenTree], errors: &mut Errors) -> Option<Vec<Ident>> {
-    let [TokenTree::Group(list)] = value else {
-        errors.at(
-            tokens(value),
-            format!("expected a list of signal names in brackets: `{key} = [SIGTERM, SIGINT]`"),
-        );
-        return None;
+fn parse_signals(value: &[TokenTree], errors: &mut Errors) -> Option<Vec<Ident>> {
+    let list = match value {
+        [TokenTree::Group(list)] if list.delimiter() == Delimiter::Bracket => list,
+        _ => {
+            let key = Key::Signals;
+            errors.at(
+                tokens(value),
+                format!("expected {}: {}", key.expected_value(), key.example()),
+            );
+            return None;
+        }
     };
-    if list.delimiter() != Delimiter::Bracket {
-        errors.at(list, format!("expected a list of signal names in brackets: `{key} = [SIGTERM, SIGINT]`"));
-        return None;
-    }
     let mut signals: Vec<Ident> = Vec::new();
     for element in split_on_commas(list.stream()) {
-        match element.as_slice() {
-            [TokenTree::Ident(name)] => {
-                let text = name.to_string();
-                if let Some(problem) = valid::signal_problem(&text) {
-                    errors.at(name, problem);
-                } else if signals.iter().any(|earlier| *earlier == text) {
-                    errors.at(name, format!("`{name}` is listed more than once"));
-                } else {
-                    signals.push(name.clone());
-                }
+        if let Some(name) = signal_name(&element, errors) {
+            if let Some(problem) = valid::signal_problem(&name.to_string()) {
+                errors.at(&name, problem);
+            } else if signals.contains(&name) {
+                errors.at(&name, format!("`{name}` is listed more than once"));
+            } else {
+                signals.push(name);
             }
-            [TokenTree::Literal(literal)] if literal.to_string().starts_with('"') => {
-                let unquoted = literal.to_string().trim_matches('"').to_owned();
-                errors.at(
-                    literal,
-                    format!("expected a signal name, not a string: write `{unquoted}` without quotes"),
-                );
-            }
-            [TokenTree::Punct(p)] if p.as_char() == ',' => {
-                errors.at(p, "unexpected `,`; expected a signal name such as `SIGTERM`");
-            }
-            other => errors.at(tokens(other), "expected a signal name such as `SIGTERM`"),
         }
     }
     Some(signals)
 }
 
-/// `None`, or the path of a `fn(&str)`.
-fn parse_logfun(key: &Ident, value: &[TokenTree], errors: &mut Errors) -> Logfun {
-    if let [TokenTree::Ident(none)] = value {
-        if none == "None" {
-            return Logfun::Nothing;
+/// One element of the list: a bare name, or an error naming the likely
+/// mistake (a string, a `Signal::` path, a missing comma).
+fn signal_name(element: &[TokenTree], errors: &mut Errors) -> Option<Ident> {
+    match element {
+        [TokenTree::Ident(name)] => return Some(name.clone()),
+        [TokenTree::Literal(literal)] if literal.to_string().starts_with('"') => {
+            let unquoted = literal.to_string().trim_matches('"').to_owned();
+            errors.at(
+                literal,
+                format!("expected a signal name, not a string: write `{unquoted}` without quotes"),
+            );
+            return None;
         }
+        [TokenTree::Punct(p)] if p.as_char() == ',' => {
+            errors.at(
+                p,
+                "unexpected `,`; expected a signal name such as `SIGTERM`",
+            );
+            return None;
+        }
+        [TokenTree::Ident(_), TokenTree::Ident(next), ..] => {
+            errors.at(next, "expected `,` between signal names");
+            return None;
+        }
+        _ => {}
+    }
+    match syn::parse2::<syn::Path>(tokens(element)) {
+        Ok(path) if path.segments.len() > 1 => {
+            let name = &path.segments[path.segments.len() - 1].ident;
+            errors.at(
+                &path,
+                format!("expected a signal name without a path: write `{name}`"),
+            );
+        }
+        _ => errors.at(tokens(element), "expected a signal name such as `SIGTERM`"),
+    }
+    None
+}
+
+/// `None`, or the path of a `fn(&str)`.
+fn parse_logfun(name: &Ident, value: &[TokenTree], errors: &mut Errors) -> Logfun {
+    match value {
+        [TokenTree::Ident(none)] if none == "None" => return Logfun::Nothing,
+        [TokenTree::Literal(literal)] if literal.to_string().starts_with('"') => {
+            let unquoted = literal.to_string().trim_matches('"').to_owned();
+            errors.at(
+                literal,
+                format!("expected the path of a `fn(&str)`, not a string: write `{unquoted}` without quotes"),
+            );
+            return Logfun::Default;
+        }
+        _ => {}
     }
     match syn::parse2::<syn::Path>(tokens(value)) {
-        Ok(path) => Logfun::Path(path),
+        Ok(path) => Logfun::Path(name.clone(), path),
         Err(_) => {
+            let key = Key::Logfun;
             errors.at(
                 tokens(value),
-                format!("expected the path of a `fn(&str)` or `None`: `{key} = path::to::function`"),
+                format!("expected {}: {}", key.expected_value(), key.example()),
             );
             Logfun::Default
         }

@@ -1,8 +1,8 @@
 //! The expansion: the user's function, unchanged, and one start-up hook
 //! that registers it before `main`.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
 
 use crate::args::{self, Logfun};
 use crate::errors::Errors;
@@ -11,11 +11,14 @@ use crate::valid;
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = args::parse(args, &mut errors);
-    let Ok(parsed) = syn::parse2::<syn::Item>(item.clone()) else {
-        // Not an item at all: rustc reports the syntax error itself.
-        return item;
-    };
-    let function = valid::exit_function(&parsed, &mut errors);
+    // rustc hands an attribute only items it has parsed, so syn failing
+    // here means syntax this version of syn does not know: say so rather
+    // than emit the function without registering it.
+    let parsed = syn::parse2::<syn::Item>(item.clone()).map_err(|error| errors.push(error));
+    let function = parsed
+        .as_ref()
+        .ok()
+        .and_then(|parsed| valid::exit_function(parsed, &mut errors));
     match function {
         Some(function) if errors.is_empty() => {
             let registration = registration(&function.sig.ident, &args);
@@ -52,9 +55,11 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
         None => quote!(::exit_attr::Signal::SIGTERM),
     };
     let logfun = match &args.logfun {
-        Logfun::Default => quote!(::core::option::Option::Some(::exit_attr::__private::default_logfun)),
+        Logfun::Default => quote!(::core::option::Option::Some(
+            ::exit_attr::__private::default_logfun
+        )),
         Logfun::Nothing => quote!(::core::option::Option::None),
-        Logfun::Path(path) => quote!(::core::option::Option::Some(#path)),
+        Logfun::Path(key, path) => checked_logfun(key, path),
     };
     // Where each platform's loader looks for start-up functions (the ELF
     // `.init_array`, Mach-O's `__mod_init_func`): the one platform table.
@@ -94,5 +99,20 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
                 register
             };
         };
+    }
+}
+
+/// `Some(path)`, through a `let` whose type carries the span of the
+/// `logfun` key: a function of the wrong type is then reported on the
+/// user's path ("expected fn pointer"), with the key as the reason, instead
+/// of on the whole attribute as a mismatch in the arguments of `Some`.
+fn checked_logfun(key: &Ident, path: &syn::Path) -> TokenStream {
+    let logfun = Ident::new("logfun", Span::mixed_site());
+    let expected = quote_spanned!(key.span()=> fn(&str));
+    quote! {
+        ::core::option::Option::Some({
+            let #logfun: #expected = #path;
+            #logfun
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! What the attribute accepts: signal names, and the item it is applied to.
 
-use quote::ToTokens;
+use quote::{ToTokens, quote};
 use syn::{FnArg, Item, ItemFn, ReturnType, Safety, Signature};
 
 use crate::errors::Errors;
@@ -10,14 +10,34 @@ use crate::errors::Errors;
 /// only on Linux and Android; elsewhere the expansion's reference to them
 /// fails to resolve, with the error on the user's token.
 const HOOKABLE: &[&str] = &[
-    "SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
-    "SIGSTKFLT", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGPWR", "SIGSYS",
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGUSR1",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
 ];
 
 /// Every other signal name, with why it cannot be listed.
 const REJECTED: &[(&str, &str)] = &[
-    ("SIGKILL", "cannot be caught, so no exit function can run for it"),
-    ("SIGSTOP", "cannot be caught, so no exit function can run for it"),
+    (
+        "SIGKILL",
+        "cannot be caught, so no exit function can run for it",
+    ),
+    (
+        "SIGSTOP",
+        "cannot be caught, so no exit function can run for it",
+    ),
     ("SIGCHLD", NOT_TERMINATING),
     ("SIGCONT", NOT_TERMINATING),
     ("SIGTSTP", NOT_TERMINATING),
@@ -56,7 +76,11 @@ pub(crate) fn signal_problem(name: &str) -> Option<String> {
 /// what was meant.
 fn closest_name(name: &str) -> Option<&'static str> {
     let upper = name.to_ascii_uppercase();
-    let wanted = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
+    let wanted = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
     HOOKABLE
         .iter()
         .map(|&candidate| (edit_distance(&wanted, candidate), candidate))
@@ -95,7 +119,7 @@ pub(crate) fn exit_function<'a>(item: &'a Item, errors: &mut Errors) -> Option<&
     let Item::Fn(function) = item else {
         errors.at(
             item_head(item),
-            "#[register_exit_fun] applies only to a function without parameters: `fn name()`",
+            "`#[register_exit_fun]` applies only to a function without parameters: `fn name()`",
         );
         return None;
     };
@@ -118,31 +142,50 @@ fn check_signature(sig: &Signature, errors: &mut Errors) {
         );
     }
     if let Some(abi) = &sig.abi {
-        errors.at(abi, "an exit function cannot declare an ABI: it must be a plain `fn()`");
+        errors.at(
+            abi,
+            "an exit function cannot declare an ABI: it must be a plain `fn()`",
+        );
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.at(&sig.generics, "an exit function cannot be generic");
+        // `Generics` prints only `<...>`; the where clause is printed apart.
+        let (generics, where_clause) = (&sig.generics, &sig.generics.where_clause);
+        errors.at(
+            quote!(#generics #where_clause),
+            "an exit function cannot be generic",
+        );
     }
-    for input in &sig.inputs {
-        match input {
-            FnArg::Receiver(receiver) => errors.at(
-                receiver,
-                "an exit function cannot be a method: it takes no `self`",
-            ),
-            FnArg::Typed(typed) => errors.at(typed, "an exit function takes no parameters"),
-        }
+    if let Some(receiver) = sig.receiver() {
+        errors.at(
+            receiver,
+            "an exit function cannot be a method: it takes no `self`",
+        );
     }
-    if let Some(variadic) = &sig.variadic {
-        errors.at(variadic, "an exit function takes no parameters");
-    }
+    check_parameters(sig, errors);
     if let ReturnType::Type(arrow, ty) = &sig.output {
         if !matches!(&**ty, syn::Type::Tuple(unit) if unit.elems.is_empty()) {
             errors.at(
-                quote::quote!(#arrow #ty),
-                "an exit function returns nothing: its result would have nowhere to go",
+                quote!(#arrow #ty),
+                "an exit function cannot return a value: it would have nowhere to go",
             );
         }
     }
+}
+
+/// One error for all the parameters (and a variadic): they are one mistake.
+fn check_parameters(sig: &Signature, errors: &mut Errors) {
+    let mut parameters = sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, FnArg::Typed(_)))
+        .map(ToTokens::to_token_stream)
+        .chain(sig.variadic.as_ref().map(ToTokens::to_token_stream));
+    let Some(first) = parameters.next() else {
+        return;
+    };
+    // An error spanning two tokens covers everything between them.
+    let last = parameters.last();
+    errors.at(quote!(#first #last), "an exit function takes no parameters");
 }
 
 /// The tokens that name an item, for an error that should not underline a
@@ -160,7 +203,8 @@ fn item_head(item: &Item) -> proc_macro2::TokenStream {
             }
             // Visibility: `pub`, maybe with `(crate)` and the like.
             TokenTree::Ident(i) if i == "pub" => {
-                if matches!(tokens.peek(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis) {
+                if matches!(tokens.peek(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+                {
                     tokens.next();
                 }
             }
@@ -185,8 +229,16 @@ mod tests {
             signal_problem("SIGKILL").unwrap(),
             "`SIGKILL` cannot be caught, so no exit function can run for it"
         );
-        assert!(signal_problem("SIGCHLD").unwrap().contains("does not end the process"));
-        assert!(signal_problem("SIGSEGV").unwrap().contains("synchronous fault"));
+        assert!(
+            signal_problem("SIGCHLD")
+                .unwrap()
+                .contains("does not end the process")
+        );
+        assert!(
+            signal_problem("SIGSEGV")
+                .unwrap()
+                .contains("synchronous fault")
+        );
     }
 
     #[test]

@@ -7,6 +7,22 @@
 //! arrives, and handlers that other code installed keep working.
 //!
 //! ```no_run
+//! #[exit_attr::register_exit_fun(signals = [SIGTERM, SIGINT])]
+//! fn remove_pidfile() {
+//!     let _ = std::fs::remove_file("/run/app.pid");
+//! }
+//!
+//! fn main() {
+//!     // ... run the service; on return, `exit`, SIGTERM or SIGINT,
+//!     // `remove_pidfile` runs once.
+//! }
+//! ```
+//!
+//! The attribute, [`macro@register_exit_fun`], registers the function before
+//! `main` starts. The function form, [`fn@register_exit_fun`], registers at
+//! run time, and reports failures as an [`Error`]:
+//!
+//! ```no_run
 //! use exit_attr::{register_exit_fun, Signal};
 //!
 //! fn remove_pidfile() {
@@ -15,8 +31,6 @@
 //!
 //! fn main() -> Result<(), exit_attr::Error> {
 //!     register_exit_fun(remove_pidfile, &[Signal::SIGTERM, Signal::SIGINT])?;
-//!     // ... run the service; on return, `exit`, SIGTERM or SIGINT,
-//!     // `remove_pidfile` runs once.
 //!     Ok(())
 //! }
 //! ```
@@ -203,6 +217,12 @@ pub use crate::signal::Signal;
 /// - anything but a plain `fn name()`: parameters, `self`, generics, `async`,
 ///   `unsafe`, an `extern` ABI, a return type, variadics, and items that are
 ///   not functions.
+///
+/// The attribute applies to free functions (at module level or inside a
+/// function body). On an associated function in an `impl` block it cannot
+/// work, since what it generates there would have no name to refer to the
+/// function by, and rustc reports errors about the generated code: move the
+/// function out of the `impl`.
 ///
 /// ```compile_fail
 /// #[exit_attr::register_exit_fun(signals = [SIGKILL])]

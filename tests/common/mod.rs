@@ -37,6 +37,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The exit functions that ran, sorted: for functions registered by the
+    /// attribute, whose registration order is the loader's.
+    pub fn ran_sorted(&self) -> Vec<&str> {
+        let mut ran = self.ran();
+        ran.sort_unstable();
+        ran
+    }
+
     /// The stdout lines that start with `ran ` (exit functions), in order.
     pub fn ran(&self) -> Vec<&str> {
         self.stdout
@@ -85,7 +93,22 @@ impl Fixture {
 
     /// As [`Fixture::start`], letting the caller adjust the command first.
     pub fn start_with(args: &[&str], adjust: impl FnOnce(&mut Command)) -> Fixture {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fixture"));
+        Fixture::start_program(env!("CARGO_BIN_EXE_fixture"), args, adjust)
+    }
+
+    /// The fixture whose exit functions the attribute registers.
+    pub fn start_attr() -> Fixture {
+        Fixture::start_program(env!("CARGO_BIN_EXE_attr_fixture"), &[], |_| {})
+    }
+
+    /// Spawns `program`, a fixture program that takes the commands of
+    /// `tests/fixtures/commands.rs`, and waits for its `ready` line.
+    pub fn start_program(
+        program: &str,
+        args: &[&str],
+        adjust: impl FnOnce(&mut Command),
+    ) -> Fixture {
+        let mut command = Command::new(program);
         command
             .args(args)
             .stdin(Stdio::piped())

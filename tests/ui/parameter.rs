@@ -1,0 +1,8 @@
+use exit_attr::register_exit_fun;
+
+#[register_exit_fun]
+fn cleanup(path: &str) {
+    let _ = std::fs::remove_file(path);
+}
+
+fn main() {}
