@@ -123,20 +123,6 @@ fn synchronous_fault_signals_cannot_be_registered() {
     }
 }
 
-#[test]
-fn sigabrt_is_not_supported_by_this_version() {
-    let error = register_exit_fun(never_runs, &[Signal::SIGABRT]).unwrap_err();
-    assert!(
-        matches!(error, Error::Unsupported(Signal::SIGABRT)),
-        "{error:?}"
-    );
-    assert_eq!(
-        error.to_string(),
-        "SIGABRT cannot be hooked by this version of exit-attr"
-    );
-    assert_style(&error);
-}
-
 /// The handler currently installed for `signal`.
 fn current_handler(signal: c_int) -> usize {
     // SAFETY: a null new action only queries; `old` is valid for writes.

@@ -13,6 +13,7 @@ const HOOKABLE: &[&str] = &[
     "SIGHUP",
     "SIGINT",
     "SIGQUIT",
+    "SIGABRT",
     "SIGUSR1",
     "SIGUSR2",
     "SIGPIPE",
@@ -50,7 +51,6 @@ const REJECTED: &[(&str, &str)] = &[
     ("SIGILL", SYNCHRONOUS),
     ("SIGFPE", SYNCHRONOUS),
     ("SIGTRAP", SYNCHRONOUS),
-    ("SIGABRT", "cannot be hooked by this version of exit-attr"),
 ];
 
 const NOT_TERMINATING: &str =

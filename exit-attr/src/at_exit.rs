@@ -4,10 +4,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::STATE;
 use crate::dispatcher;
 use crate::error::Error;
 use crate::run;
-use crate::state::{Begin, Path, STATE};
+use crate::state::{Begin, Path};
 use crate::sys;
 
 static REGISTERED: AtomicBool = AtomicBool::new(false);
@@ -33,13 +34,16 @@ pub(crate) fn ensure_registered() -> Result<(), Error> {
 extern "C" fn bridge() {
     match STATE.begin(Path::Normal, sys::thread_id()) {
         Begin::Started => {
-            run::run_remaining_on_fresh_thread();
+            // On timeout, return: the C runtime then ends the process with
+            // the status it was exiting with, ending the abandoned thread.
+            run::run_remaining_on_fresh_thread(run::deadline_from_now());
             STATE.finish();
         }
         // An exit function called `exit` on the dispatcher thread: run the
-        // rest, and still end by the signal.
+        // rest, and still end by the signal. The signal run's watchdog, if
+        // any, keeps watching the time.
         Begin::Reentered(Path::Signal) => {
-            run::run_remaining_on_fresh_thread();
+            run::run_remaining_on_fresh_thread(None);
             dispatcher::finish_reentered_signal_run();
         }
         // Only possible when the functions run on the exiting thread itself

@@ -16,13 +16,16 @@
 use std::io;
 use std::mem::{self, MaybeUninit};
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
 
+use crate::STATE;
 use crate::error::Error;
 use crate::handler;
 use crate::run;
 use crate::signal::Signal;
-use crate::state::{Begin, Path, STATE};
+use crate::state::{Begin, Path};
 use crate::sync::Lock;
 use crate::sys;
 
@@ -47,6 +50,12 @@ static ACTIVE: Lock<Option<(Signal, SigInfo)>> = Lock::new(None);
 /// A `siginfo_t` that may be kept in a static.
 #[derive(Clone, Copy)]
 struct SigInfo(libc::siginfo_t);
+
+impl SigInfo {
+    fn get(&self) -> &libc::siginfo_t {
+        &self.0
+    }
+}
 
 // SAFETY: a siginfo_t is plain data; its pointer fields (si_addr, si_value)
 // are only ever handed back to a signal handler, never dereferenced here.
@@ -192,14 +201,50 @@ fn act_on(signal: Signal, info: libc::siginfo_t) {
         Begin::Busy | Begin::Finished | Begin::Reentered(_) => return,
     }
     *ACTIVE.lock() = Some((signal, SigInfo(info)));
+    let _watchdog =
+        run::deadline_from_now().map(|deadline| Watchdog::start(deadline, signal, info));
     run::log_signal(signal);
     run::run_remaining();
     finish_signal_run(signal, &info);
 }
 
-/// The end of the signal path, after every exit function has run: chain the
-/// older handler, then die by the signal.
+/// Ends the signal path when the timeout expires first: abandons the exit
+/// functions not yet run and ends the process by the signal, whatever the
+/// dispatcher thread is stuck in. Told to stand down by being dropped.
+struct Watchdog {
+    _done: mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    fn start(deadline: Instant, signal: Signal, info: libc::siginfo_t) -> Option<Watchdog> {
+        let (done, finished) = mpsc::channel::<()>();
+        let info = SigInfo(info);
+        // Spawned from the dispatcher, it inherits its mask: every signal
+        // blocked, as `finish_signal_run` needs.
+        let spawned = std::thread::Builder::new()
+            .name("exit-attr-watchdog".into())
+            .spawn(move || {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(left) {
+                    run::abandon();
+                    finish_signal_run(signal, info.get());
+                }
+            });
+        spawned.ok().map(|_| Watchdog { _done: done })
+    }
+}
+
+/// The end of the signal path, after every exit function has run (or the
+/// timeout expired): chain the older handler, then die by the signal. Only
+/// the first caller does it; a second (the watchdog racing the dispatcher)
+/// waits for the process to end.
 fn finish_signal_run(signal: Signal, info: &libc::siginfo_t) -> ! {
+    static FINISHING: AtomicBool = AtomicBool::new(false);
+    if FINISHING.swap(true, Ordering::AcqRel) {
+        loop {
+            std::thread::park();
+        }
+    }
     if handler::has_older_handler(signal) {
         // If it ends the process itself (say `_exit(7)`), that status stands.
         handler::chain_older_handler(signal, info);

@@ -36,8 +36,6 @@ pub enum Error {
     /// `SIGTRAP`): the faulting thread cannot wait for cleanup, and Rust's
     /// stack-overflow handler must keep `SIGSEGV` and `SIGBUS`.
     SynchronousFault(Signal),
-    /// A signal this version of exit-attr cannot hook yet (`SIGABRT`).
-    Unsupported(Signal),
     /// Exit functions have already started running: the process is ending,
     /// and a function registered now could not be guaranteed to run.
     ExitInProgress,
@@ -103,9 +101,6 @@ impl fmt::Display for Error {
                 f,
                 "{signal} is a synchronous fault signal: the faulting thread cannot wait for exit functions"
             ),
-            Error::Unsupported(signal) => {
-                write!(f, "{signal} cannot be hooked by this version of exit-attr")
-            }
             Error::ExitInProgress => {
                 f.write_str("exit functions are already running: the process is ending")
             }

@@ -30,11 +30,11 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::STATE;
 use crate::dispatcher;
 use crate::error::Error;
 use crate::handler;
 use crate::registry::{self, REGISTRY};
-use crate::state::STATE;
 use crate::sys::{self, SigSet};
 
 static REGISTERED: AtomicBool = AtomicBool::new(false);

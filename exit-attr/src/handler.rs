@@ -6,13 +6,15 @@
 //! A signal handler can interrupt any code, including `malloc` or a thread
 //! holding a lock, so [`on_signal`] does only async-signal-safe work:
 //! atomics, `sigaction` (to query), `getpid`, `write(2)` to the dispatcher's
-//! pipe, and, on the fallback path, `sigaction`/`raise`. It saves and
+//! pipe, `pause` (for `abort`, see [`wait_for_the_end`]) and, to end the
+//! process at once, `sigaction`/`raise`. It saves and
 //! restores `errno`, never allocates, never locks and never panics. Exit
 //! functions run later, on the dispatcher thread (see `dispatcher.rs`).
 
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 
+use crate::STATE;
 use crate::dispatcher;
 use crate::error::Error;
 use crate::signal::Signal;
@@ -120,10 +122,49 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
         // and the exit functions run when the program later exits.
         return;
     }
+    if STATE.is_running() {
+        if FORCE_ON_SECOND_SIGNAL.load(Ordering::Acquire) {
+            end_now(signal);
+        }
+        // Otherwise the first exit wins: this signal changes nothing. (An
+        // `abort()` returns into glibc, which then ends the process.)
+        return;
+    }
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
     let info = unsafe { &*info };
     if !dispatcher::notify(info) {
         die_without_dispatcher(signal);
+        return;
+    }
+    if signal == libc::SIGABRT {
+        wait_for_the_end();
+    }
+}
+
+/// `set_force_on_second_signal`'s value.
+static FORCE_ON_SECOND_SIGNAL: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn set_force_on_second_signal(force: bool) {
+    FORCE_ON_SECOND_SIGNAL.store(force, Ordering::Release);
+}
+
+/// Ends the process at once by `signal`'s default action. The signal is
+/// blocked while this handler runs, so it is delivered when it returns.
+fn end_now(signal: c_int) {
+    sys::set_default_action(signal);
+    // SAFETY: raise is async-signal-safe.
+    unsafe { libc::raise(signal) };
+}
+
+/// Keeps the thread that called `abort()` from returning into it: glibc
+/// would then restore the default action and end the process before the
+/// exit functions ran. The dispatcher ends the process by SIGABRT when they
+/// have (or when the timeout expires). Every signal is blocked in this
+/// handler, so `pause` sleeps until then.
+fn wait_for_the_end() -> ! {
+    loop {
+        // SAFETY: pause is async-signal-safe and has no preconditions.
+        unsafe { libc::pause() };
     }
 }
 

@@ -105,11 +105,11 @@
 //!
 //! # Never run
 //!
-//! `SIGKILL` and `SIGSTOP` cannot be caught; `libc::_exit` and
-//! `std::process::abort` skip `atexit` handlers; synchronous fault signals
-//! (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`, `SIGTRAP`) cannot be hooked,
-//! because the faulting thread cannot wait for cleanup. This version cannot
-//! hook `SIGABRT` either.
+//! `SIGKILL` and `SIGSTOP` cannot be caught; `libc::_exit` skips `atexit`
+//! handlers, and so does `std::process::abort` unless `SIGABRT` is hooked;
+//! synchronous fault signals (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`,
+//! `SIGTRAP`) cannot be hooked, because the faulting thread cannot wait for
+//! cleanup.
 //!
 //! # Platforms
 //!
@@ -123,6 +123,9 @@
 compile_error!("exit-attr supports Unix targets only: it is built on POSIX signals and atexit");
 
 mod at_exit;
+mod atomic;
+mod closure;
+mod control;
 mod dispatcher;
 mod error;
 mod fork;
@@ -137,6 +140,8 @@ mod sys;
 #[doc(hidden)]
 pub mod __private;
 
+pub use crate::closure::{ExitHandle, register_exit_closure};
+pub use crate::control::{set_force_on_second_signal, set_timeout};
 pub use crate::error::Error;
 pub use crate::signal::Signal;
 
@@ -210,7 +215,7 @@ pub use crate::signal::Signal;
 /// - signals whose default action does not end the process: `SIGCHLD`,
 ///   `SIGCONT`, `SIGTSTP`, `SIGTTIN`, `SIGTTOU`, `SIGURG`, `SIGWINCH`;
 /// - synchronous fault signals: `SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`,
-///   `SIGTRAP`; and `SIGABRT`, which this version cannot hook;
+///   `SIGTRAP`;
 /// - a signal listed twice, an unknown or repeated argument, a `signals`
 ///   value that is not a bracketed list of names, a `logfun` that is neither
 ///   a path nor `None`;
@@ -235,7 +240,15 @@ pub use crate::signal::Signal;
 /// ```
 pub use exit_attr_macros::register_exit_fun;
 
-use crate::registry::{Entry, Label};
+use crate::registry::{Callback, Entry, Label};
+
+/// The process's one exit state. Built here rather than in `state.rs`,
+/// which is also compiled against loom's atomics, whose constructors are not
+/// `const`.
+static STATE: state::ExitState = state::ExitState {
+    phase: atomic::AtomicU8::new(state::IDLE),
+    runner: atomic::AtomicUsize::new(0),
+};
 
 /// Registers `fun` to run once when the process ends: at normal exit, and
 /// when any of `signals` arrives while exit-attr owns it.
@@ -249,8 +262,8 @@ use crate::registry::{Entry, Label};
 ///
 /// # Errors
 ///
-/// - [`Error::SynchronousFault`] or [`Error::Unsupported`] if `signals`
-///   holds a signal exit-attr cannot hook; nothing is registered then.
+/// - [`Error::SynchronousFault`] if `signals` holds a signal exit-attr
+///   cannot hook; nothing is registered then.
 /// - [`Error::ExitInProgress`] if exit functions have already started
 ///   (for example, when called from an exit function).
 /// - [`Error::Setup`] if the operating system refused a pipe, a thread or a
@@ -281,10 +294,10 @@ use crate::registry::{Entry, Label};
 #[track_caller]
 pub fn register_exit_fun(fun: fn(), signals: &[Signal]) -> Result<(), Error> {
     let entry = Entry {
-        fun,
+        callback: Callback::Function(fun),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
         logfun: Some(run::log_to_stderr),
     };
-    registry::register(entry, signals)
+    registry::register(entry, signals).map(drop)
 }

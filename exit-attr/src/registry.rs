@@ -1,7 +1,12 @@
-//! The registrations: which functions run at exit, in which order, for which
-//! signals, and with which log function.
+//! The registrations: which functions and closures run at exit, in which
+//! order, for which signals, and with which log function.
+//!
+//! Registrations live in a doubly linked list threaded through a slab, so
+//! that registering, unregistering and taking the next one to run are all
+//! O(1), and a handle can name a registration by slot and generation without
+//! pointing into memory that moves.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 
@@ -15,7 +20,7 @@ use crate::sync::Lock;
 /// How to name an exit function in messages.
 #[derive(Clone, Copy)]
 pub(crate) enum Label {
-    /// The function's name, given by the attribute.
+    /// The function's path, given by the attribute.
     Name(&'static str),
     /// Where the function form was called, for functions registered by value.
     Caller(&'static Location<'static>),
@@ -30,10 +35,15 @@ impl fmt::Display for Label {
     }
 }
 
-/// One registered exit function.
-#[derive(Clone, Copy)]
+/// What to call.
+pub(crate) enum Callback {
+    Function(fn()),
+    Closure(Box<dyn FnOnce() + Send>),
+}
+
+/// One registration.
 pub(crate) struct Entry {
-    pub(crate) fun: fn(),
+    pub(crate) callback: Callback,
     pub(crate) label: Label,
     /// The signals this registration listed (the union, if the function was
     /// registered more than once).
@@ -42,12 +52,31 @@ pub(crate) struct Entry {
     pub(crate) logfun: Option<fn(&str)>,
 }
 
+/// Names one registration, for [`unregister`]: its slot, and the slot's
+/// generation when it was made (a reused slot has a newer one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Key {
+    slot: usize,
+    generation: u64,
+}
+
+struct Node {
+    entry: Option<Entry>,
+    generation: u64,
+    previous: Option<usize>,
+    next: Option<usize>,
+}
+
 pub(crate) struct Registry {
-    /// In registration order; exit functions run from the end.
-    entries: Vec<Entry>,
-    /// Function address to index in `entries`, so that registering the same
-    /// function again finds it without a scan.
-    index: BTreeMap<usize, usize>,
+    nodes: Vec<Node>,
+    /// Slots whose registration was removed, for reuse.
+    free: Vec<usize>,
+    /// The oldest and newest registrations still waiting to run.
+    head: Option<usize>,
+    tail: Option<usize>,
+    /// Function address to slot, so that registering a function again finds
+    /// it without a scan. Created on first use (`HashMap::new` is not const).
+    functions: Option<HashMap<usize, usize>>,
     /// Set when the exit functions start running: no registration after that.
     closed: bool,
 }
@@ -55,17 +84,76 @@ pub(crate) struct Registry {
 /// The process's registrations. Also the lock that the `fork` handlers hold
 /// across `fork()`, so a child never inherits them half-changed.
 pub(crate) static REGISTRY: Lock<Registry> = Lock::new(Registry {
-    entries: Vec::new(),
-    index: BTreeMap::new(),
+    nodes: Vec::new(),
+    free: Vec::new(),
+    head: None,
+    tail: None,
+    functions: None,
     closed: false,
 });
 
-/// Registers `entry`, or adds its signals to the earlier registration of the
-/// same function, then hooks every signal it lists.
+impl Registry {
+    /// Appends `entry` as the newest registration.
+    fn push(&mut self, entry: Entry) -> Key {
+        let node = Node {
+            entry: Some(entry),
+            generation: 0,
+            previous: self.tail,
+            next: None,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                let generation = self.nodes[slot].generation;
+                self.nodes[slot] = Node { generation, ..node };
+                slot
+            }
+            None => {
+                self.nodes.push(node);
+                self.nodes.len() - 1
+            }
+        };
+        match self.tail {
+            Some(tail) => self.nodes[tail].next = Some(slot),
+            None => self.head = Some(slot),
+        }
+        self.tail = Some(slot);
+        Key {
+            slot,
+            generation: self.nodes[slot].generation,
+        }
+    }
+
+    /// Unlinks the registration in `slot` and frees the slot.
+    fn remove(&mut self, slot: usize) -> Option<Entry> {
+        let node = &mut self.nodes[slot];
+        let entry = node.entry.take()?;
+        node.generation += 1;
+        let (previous, next) = (node.previous.take(), node.next.take());
+        match previous {
+            Some(previous) => self.nodes[previous].next = next,
+            None => self.head = next,
+        }
+        match next {
+            Some(next) => self.nodes[next].previous = previous,
+            None => self.tail = previous,
+        }
+        self.free.push(slot);
+        Some(entry)
+    }
+
+    /// The registrations waiting to run, oldest first.
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        std::iter::successors(self.head, |&slot| self.nodes[slot].next)
+            .filter_map(|slot| self.nodes[slot].entry.as_ref())
+    }
+}
+
+/// Registers `entry`, or, for a function registered before, adds its signals
+/// to that registration. Then hooks every signal it lists.
 ///
-/// On an `Err` about a signal, the function stays registered for normal exit
-/// and for the signals that were hooked.
-pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<(), Error> {
+/// On an `Err` about a signal, the registration stays in place for normal
+/// exit and for the signals that were hooked.
+pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
     for signal in signals {
         signal.check_hookable()?;
     }
@@ -75,24 +163,65 @@ pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<(), Error> {
     }
     at_exit::ensure_registered()?;
     fork::ensure_registered()?;
-    // Function addresses identify functions; two distinct functions with
-    // identical bodies may share one address after optimisation, and would
-    // then count as one.
-    let key = entry.fun as usize;
-    match registry.index.get(&key) {
-        Some(&i) => {
-            let existing = &mut registry.entries[i];
-            existing.signals = existing.signals.union(entry.signals);
+    let key = match entry.callback {
+        // Function addresses identify functions; two distinct functions with
+        // identical bodies may share one address after optimisation, and
+        // would then count as one.
+        Callback::Function(function) => {
+            let address = function as usize;
+            let known = registry
+                .functions
+                .as_ref()
+                .and_then(|f| f.get(&address).copied());
+            match known {
+                Some(slot) => {
+                    let node = &mut registry.nodes[slot];
+                    if let Some(existing) = &mut node.entry {
+                        existing.signals = existing.signals.union(entry.signals);
+                    }
+                    Key {
+                        slot,
+                        generation: node.generation,
+                    }
+                }
+                None => {
+                    let key = registry.push(entry);
+                    registry
+                        .functions
+                        .get_or_insert_with(HashMap::new)
+                        .insert(address, key.slot);
+                    key
+                }
+            }
         }
-        None => {
-            let i = registry.entries.len();
-            registry.entries.push(entry);
-            registry.index.insert(key, i);
-        }
-    }
+        Callback::Closure(_) => registry.push(entry),
+    };
     // Hook while holding the lock: it serialises the start of the dispatcher
     // and keeps it from reading a half-recorded older handler.
-    signals.iter().try_for_each(|&signal| handler::hook(signal))
+    signals
+        .iter()
+        .try_for_each(|&signal| handler::hook(signal))?;
+    Ok(key)
+}
+
+/// Removes the registration named by `key`, if it has not started running.
+/// Never blocks on a running exit function: the lock is not held while they
+/// run.
+pub(crate) fn unregister(key: Key) -> bool {
+    let mut registry = REGISTRY.lock();
+    let current = registry
+        .nodes
+        .get(key.slot)
+        .is_some_and(|node| node.generation == key.generation && node.entry.is_some());
+    // Drop the closure after unlocking: its captures' destructors are user
+    // code, which may call back into exit-attr.
+    let removed = if current {
+        registry.remove(key.slot)
+    } else {
+        None
+    };
+    drop(registry);
+    removed.is_some()
 }
 
 /// The next exit function to run (the most recently registered of those left),
@@ -101,9 +230,10 @@ pub(crate) fn take_next() -> Option<Entry> {
     let mut registry = REGISTRY.lock();
     if !registry.closed {
         registry.closed = true;
-        registry.index = BTreeMap::new();
+        registry.functions = None;
     }
-    registry.entries.pop()
+    let tail = registry.tail?;
+    registry.remove(tail)
 }
 
 /// The distinct log functions of the registrations that list `signal`, in
@@ -111,7 +241,7 @@ pub(crate) fn take_next() -> Option<Entry> {
 pub(crate) fn logfuns_for(signal: Signal) -> Vec<fn(&str)> {
     let registry = REGISTRY.lock();
     let mut logfuns: Vec<fn(&str)> = Vec::new();
-    for entry in &registry.entries {
+    for entry in registry.entries() {
         if let Some(logfun) = entry.logfun.filter(|_| entry.signals.contains(signal)) {
             if !logfuns.iter().any(|&seen| seen as usize == logfun as usize) {
                 logfuns.push(logfun);
@@ -125,4 +255,56 @@ pub(crate) fn logfuns_for(signal: Signal) -> Vec<fn(&str)> {
 /// registrations again.
 pub(crate) fn reopen(registry: &mut Registry) {
     registry.closed = false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: usize) -> Entry {
+        Entry {
+            callback: Callback::Closure(Box::new(move || assert!(n < 100))),
+            label: Label::Name("test"),
+            signals: SignalSet::default(),
+            logfun: None,
+        }
+    }
+
+    fn empty() -> Registry {
+        Registry {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            head: None,
+            tail: None,
+            functions: None,
+            closed: false,
+        }
+    }
+
+    fn count(registry: &Registry) -> usize {
+        registry.entries().count()
+    }
+
+    #[test]
+    fn removing_from_any_place_keeps_the_order_of_the_rest() {
+        let mut registry = empty();
+        let keys: Vec<Key> = (0..5).map(|n| registry.push(entry(n))).collect();
+        assert!(registry.remove(keys[2].slot).is_some());
+        assert!(registry.remove(keys[0].slot).is_some());
+        assert!(registry.remove(keys[4].slot).is_some());
+        assert_eq!(count(&registry), 2);
+        assert_eq!(registry.head, Some(keys[1].slot));
+        assert_eq!(registry.tail, Some(keys[3].slot));
+        assert!(registry.remove(keys[2].slot).is_none(), "removed once only");
+    }
+
+    #[test]
+    fn a_reused_slot_gets_a_new_generation() {
+        let mut registry = empty();
+        let first = registry.push(entry(0));
+        registry.remove(first.slot);
+        let second = registry.push(entry(1));
+        assert_eq!(first.slot, second.slot);
+        assert_ne!(first, second);
+    }
 }

@@ -1,11 +1,37 @@
-//! Running the exit functions: order, panics, and the signal log line.
+//! Running the exit functions: order, panics, the timeout, and the signal
+//! log line.
 
 use std::any::Any;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
-use crate::registry::{self, Entry};
+use crate::registry::{self, Callback, Entry};
 use crate::signal::Signal;
+
+/// `set_timeout`'s value in nanoseconds; `u64::MAX` for none.
+static TIMEOUT_NANOS: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Set when the timeout expired: the functions not started by then are
+/// abandoned.
+static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn set_timeout(timeout: Option<Duration>) {
+    let nanos = timeout.map_or(u64::MAX, |t| {
+        u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1)
+    });
+    TIMEOUT_NANOS.store(nanos, Ordering::Release);
+}
+
+/// The configured timeout, if any.
+pub(crate) fn timeout() -> Option<Duration> {
+    match TIMEOUT_NANOS.load(Ordering::Acquire) {
+        u64::MAX => None,
+        nanos => Some(Duration::from_nanos(nanos)),
+    }
+}
 
 /// Runs every exit function not yet run, most recently registered first, on
 /// the calling thread. A function that panics is reported and the others
@@ -15,35 +41,74 @@ use crate::signal::Signal;
 /// it runs, so a call made from inside an exit function (through `exit`)
 /// continues the sequence instead of restarting it.
 pub(crate) fn run_remaining() {
-    while let Some(entry) = registry::take_next() {
-        run_one(&entry);
+    while !ABANDONED.load(Ordering::Acquire) {
+        let Some(entry) = registry::take_next() else {
+            break;
+        };
+        run_one(entry);
     }
 }
 
-/// Runs the remaining exit functions on a new thread and waits for it.
+/// Runs the remaining exit functions on a new thread and waits for it, at
+/// most until `deadline`.
 ///
 /// On the normal path the C runtime has already destroyed the exiting
 /// thread's thread-locals when it calls `atexit` handlers, so running user
 /// code there would make every `thread_local!` access panic. A fresh thread
 /// has working thread-locals and `std::thread::current()`. If no thread can
 /// be started, the functions run here, which is better than not at all.
-pub(crate) fn run_remaining_on_fresh_thread() {
+pub(crate) fn run_remaining_on_fresh_thread(deadline: Option<Instant>) {
+    let (done, finished) = mpsc::channel::<()>();
     let spawned = std::thread::Builder::new()
         .name("exit-attr".into())
-        .spawn(run_remaining);
-    match spawned {
+        .spawn(move || {
+            run_remaining();
+            drop(done);
+        });
+    let Ok(thread) = spawned else {
+        run_remaining();
+        return;
+    };
+    match deadline {
         // The thread catches every panic of the exit functions it runs.
-        Ok(thread) => drop(thread.join()),
-        Err(_) => run_remaining(),
+        None => drop(thread.join()),
+        Some(deadline) => {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // Disconnected means the thread finished; only a timeout is news.
+            if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(left) {
+                abandon();
+            }
+        }
     }
 }
 
-fn run_one(entry: &Entry) {
-    if let Err(payload) = panic::catch_unwind(entry.fun) {
+/// The moment the run that starts now must end by, if a timeout is set.
+pub(crate) fn deadline_from_now() -> Option<Instant> {
+    timeout().map(|t| Instant::now() + t)
+}
+
+/// Gives up on the exit functions still to run, and says so.
+pub(crate) fn abandon() {
+    if !ABANDONED.swap(true, Ordering::AcqRel) {
+        let timeout = timeout().unwrap_or_default();
+        report(format_args!(
+            "exit-attr: exit functions did not finish within {timeout:?}; abandoning the rest"
+        ));
+    }
+}
+
+fn run_one(entry: Entry) {
+    let Entry {
+        callback, label, ..
+    } = entry;
+    let outcome = match callback {
+        Callback::Function(function) => panic::catch_unwind(function),
+        Callback::Closure(closure) => panic::catch_unwind(AssertUnwindSafe(closure)),
+    };
+    if let Err(payload) = outcome {
         let message = panic_message(payload.as_ref());
         report(format_args!(
-            "exit-attr: {} panicked: {message}; the remaining exit functions still run",
-            entry.label
+            "exit-attr: {label} panicked: {message}; the remaining exit functions still run"
         ));
     }
 }

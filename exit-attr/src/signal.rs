@@ -73,7 +73,7 @@ signal_table! {
     SIGQUIT: "Quit from the keyboard (Ctrl-\\); the default action also dumps core.";
     SIGILL: "Illegal instruction. A synchronous fault: it cannot be hooked.";
     SIGTRAP: "Trace or breakpoint trap. A synchronous fault: it cannot be hooked.";
-    SIGABRT: "Abort, as raised by `abort()`.";
+    SIGABRT: "Abort, as raised by `abort()` and by a panic under `panic = \"abort\"`.";
     SIGBUS: "Bus error. A synchronous fault: it cannot be hooked.";
     SIGFPE: "Arithmetic exception. A synchronous fault: it cannot be hooked.";
     SIGUSR1: "User-defined signal 1.";
@@ -135,8 +135,6 @@ impl Signal {
     pub(crate) fn check_hookable(self) -> Result<(), Error> {
         if SYNCHRONOUS_FAULTS.contains(&self) {
             Err(Error::SynchronousFault(self))
-        } else if self == Signal::SIGABRT {
-            Err(Error::Unsupported(self))
         } else {
             Ok(())
         }

@@ -4,9 +4,13 @@
 //! whichever path gets there first: the normal-exit bridge (`atexit`) or the
 //! dispatcher thread acting on a signal. A later path learns that it lost and
 //! does what the contract says for it (wait, or do nothing).
+//!
+//! This file is also compiled on its own against loom's atomics, by the
+//! model check in `tests/loom_state.rs` at the workspace root: it uses
+//! nothing but `crate::atomic`, and holds no `static` (loom's atomics cannot
+//! be built in a constant). The process's one state is `crate::STATE`.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::time::Duration;
+use crate::atomic::{self, AtomicU8, AtomicUsize, Ordering};
 
 /// How the process is ending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,28 +35,19 @@ pub(crate) enum Begin {
     Finished,
 }
 
-const IDLE: u8 = 0;
+pub(crate) const IDLE: u8 = 0;
 const RUNNING_NORMAL: u8 = 1;
 const RUNNING_SIGNAL: u8 = 2;
 const FINISHED: u8 = 3;
 
+/// Built with `phase` at [`IDLE`] and `runner` at 0.
 pub(crate) struct ExitState {
-    phase: AtomicU8,
-    /// The [`crate::sys::thread_id`] of the thread that won.
-    runner: AtomicUsize,
+    pub(crate) phase: AtomicU8,
+    /// The [`crate::sys::thread_id`] of the thread that won (0 for none).
+    pub(crate) runner: AtomicUsize,
 }
 
-/// The process's one exit state.
-pub(crate) static STATE: ExitState = ExitState::new();
-
 impl ExitState {
-    pub(crate) const fn new() -> ExitState {
-        ExitState {
-            phase: AtomicU8::new(IDLE),
-            runner: AtomicUsize::new(0),
-        }
-    }
-
     /// Tries to start the run of exit functions for `path` on `thread`.
     pub(crate) fn begin(&self, path: Path, thread: usize) -> Begin {
         let running = match path {
@@ -81,6 +76,15 @@ impl ExitState {
         }
     }
 
+    /// Whether exit functions are running now, on either path.
+    /// Async-signal-safe: one atomic load.
+    pub(crate) fn is_running(&self) -> bool {
+        matches!(
+            self.phase.load(Ordering::Acquire),
+            RUNNING_NORMAL | RUNNING_SIGNAL
+        )
+    }
+
     /// Marks the run finished. Only the normal path finishes: the signal
     /// path ends the process instead.
     pub(crate) fn finish(&self) {
@@ -95,7 +99,7 @@ impl ExitState {
         // per exiting thread, and an atomic survives `fork()` where a
         // condition variable with waiters would not.
         while self.phase.load(Ordering::Acquire) != FINISHED {
-            std::thread::sleep(Duration::from_millis(1));
+            atomic::backoff();
         }
     }
 
@@ -113,59 +117,5 @@ impl ExitState {
         self.phase.store(IDLE, Ordering::Release);
         self.runner.store(0, Ordering::Release);
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_path_wins_and_the_second_learns_it() {
-        let state = ExitState::new();
-        assert_eq!(state.begin(Path::Signal, 1), Begin::Started);
-        assert_eq!(state.begin(Path::Normal, 2), Begin::Busy);
-        assert_eq!(state.begin(Path::Normal, 1), Begin::Reentered(Path::Signal));
-    }
-
-    #[test]
-    fn a_finished_run_is_never_started_again() {
-        let state = ExitState::new();
-        assert_eq!(state.begin(Path::Normal, 1), Begin::Started);
-        state.finish();
-        state.wait_until_finished();
-        assert_eq!(state.begin(Path::Signal, 2), Begin::Finished);
-        assert_eq!(state.begin(Path::Normal, 1), Begin::Finished);
-    }
-
-    #[test]
-    fn a_waiter_returns_only_after_the_run_finishes() {
-        let state = std::sync::Arc::new(ExitState::new());
-        assert_eq!(state.begin(Path::Normal, 1), Begin::Started);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let waiter = {
-            let state = state.clone();
-            std::thread::spawn(move || {
-                assert_eq!(state.begin(Path::Normal, 2), Begin::Busy);
-                state.wait_until_finished();
-                tx.send(()).unwrap();
-            })
-        };
-        assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
-        state.finish();
-        rx.recv_timeout(Duration::from_secs(10)).unwrap();
-        waiter.join().unwrap();
-    }
-
-    #[test]
-    fn a_forked_child_forgets_a_run_of_another_thread() {
-        let state = ExitState::new();
-        assert_eq!(state.begin(Path::Signal, 1), Begin::Started);
-        assert!(
-            !state.reset_after_fork(1),
-            "the runner itself forked: keep running"
-        );
-        assert!(state.reset_after_fork(2));
-        assert_eq!(state.begin(Path::Normal, 2), Begin::Started);
     }
 }

@@ -1,6 +1,0 @@
-use exit_attr::register_exit_fun;
-
-#[register_exit_fun(signals = [SIGTERM, SIGABRT])]
-fn cleanup() {}
-
-fn main() {}
