@@ -176,3 +176,18 @@ fn signal_is_a_copyable_hashable_value_that_prints_its_name() {
         assert_eq!(Signal::try_from(signal.as_raw()).unwrap(), signal);
     }
 }
+
+#[test]
+fn closures_are_refused_the_same_signals_and_unregister_once() {
+    for signal in [Signal::SIGSEGV, Signal::SIGBUS] {
+        let error = exit_attr::register_exit_closure(|| unreachable!("refused"), &[signal])
+            .expect_err("a fault signal is refused");
+        assert!(
+            matches!(error, Error::SynchronousFault(s) if s == signal),
+            "{error:?}"
+        );
+    }
+    let handle = exit_attr::register_exit_closure(|| unreachable!("unregistered"), &[])
+        .expect("a closure with no signal registers");
+    assert!(handle.unregister(), "it had not started");
+}

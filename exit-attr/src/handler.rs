@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering}
 use crate::STATE;
 use crate::dispatcher;
 use crate::error::Error;
+use crate::run;
 use crate::signal::Signal;
+use crate::sync::Lock;
 use crate::sys::{self, ErrnoGuard};
 
 /// One slot per signal number; every [`Signal`] is below 64.
@@ -84,6 +86,7 @@ pub(crate) fn hook(signal: Signal) -> Result<(), Error> {
     // SAFETY: sigaction succeeded and filled `replaced`.
     let replaced = unsafe { replaced.assume_init() };
     let slot = raw as usize;
+    OLDER_ACTIONS.lock()[slot] = Some(SavedAction(replaced));
     OLDER_HANDLER[slot].store(replaced.sa_sigaction, Ordering::Release);
     OLDER_TAKES_SIGINFO[slot].store(replaced.sa_flags & libc::SA_SIGINFO != 0, Ordering::Release);
     HOOKED.fetch_or(bit, Ordering::AcqRel);
@@ -94,6 +97,31 @@ pub(crate) fn hook(signal: Signal) -> Result<(), Error> {
         unsafe { libc::sigaction(raw, &replaced, std::ptr::null_mut()) };
     }
     Ok(())
+}
+
+/// The whole actions that ours replaced, to put back by [`unhook`].
+static OLDER_ACTIONS: Lock<[Option<SavedAction>; SLOTS]> = Lock::new([const { None }; SLOTS]);
+
+struct SavedAction(libc::sigaction);
+
+// SAFETY: a sigaction is plain data: a handler address, a mask and flags.
+unsafe impl Send for SavedAction {}
+
+/// Gives `signal` back to the action that was installed before exit-attr
+/// hooked it, when no registration lists it any more: a signal that nobody
+/// lists keeps its own action (§3). If a newer handler owns the signal now,
+/// it is left alone. The caller holds the registry lock.
+pub(crate) fn unhook(signal: Signal) {
+    let raw = signal.as_raw();
+    let bit = 1u64 << raw;
+    if HOOKED.load(Ordering::Acquire) & bit == 0 || !we_own(raw) {
+        return;
+    }
+    if let Some(SavedAction(older)) = OLDER_ACTIONS.lock()[raw as usize].take() {
+        // SAFETY: `older` is the valid action that sigaction gave us.
+        unsafe { libc::sigaction(raw, &older, std::ptr::null_mut()) };
+        HOOKED.fetch_and(!bit, Ordering::AcqRel);
+    }
 }
 
 /// The address of our handler, as `sigaction` reports it.
@@ -122,23 +150,46 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
         // and the exit functions run when the program later exits.
         return;
     }
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let info = unsafe { &*info };
     if STATE.is_running() {
         if FORCE_ON_SECOND_SIGNAL.load(Ordering::Acquire) {
             end_now(signal);
+        } else if raised_by_abort(signal, info) && !run::runs_on_this_thread() {
+            // The first exit wins: this signal changes nothing. But a thread
+            // that called `abort()` must not return into it, or glibc would
+            // end the process now, by SIGABRT. (An exit function that calls
+            // `abort()` does end it: nothing else could run the rest.)
+            wait_for_the_end();
         }
-        // Otherwise the first exit wins: this signal changes nothing. (An
-        // `abort()` returns into glibc, which then ends the process.)
         return;
     }
-    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
-    let info = unsafe { &*info };
     if !dispatcher::notify(info) {
         die_without_dispatcher(signal);
         return;
     }
-    if signal == libc::SIGABRT {
+    if raised_by_abort(signal, info) {
         wait_for_the_end();
     }
+}
+
+/// Whether this is the SIGABRT of an `abort()` called in this process, which
+/// ends the process as soon as the handler returns, rather than one sent by
+/// `kill` (which returns harmlessly, and whose receiving thread may hold a
+/// lock that the exit functions need, so it must not be kept waiting).
+fn raised_by_abort(signal: c_int, info: &libc::siginfo_t) -> bool {
+    if signal != libc::SIGABRT {
+        return false;
+    }
+    // `abort()` raises the signal on its own thread: `tgkill` on Linux.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let sent_to_a_thread = info.si_code == libc::SI_TKILL;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let sent_to_a_thread = info.si_code != libc::SI_USER;
+    // SAFETY: si_pid is valid for signals sent by a process (SI_TKILL,
+    // SI_USER, SI_QUEUE); for others the check fails harmlessly. getpid is
+    // async-signal-safe.
+    sent_to_a_thread && unsafe { info.si_pid() == libc::getpid() }
 }
 
 /// `set_force_on_second_signal`'s value.

@@ -54,7 +54,9 @@
 //!
 //! # Signals: chaining and ownership
 //!
-//! - A signal is hooked the first time a registration lists it. A handler
+//! - A signal is hooked the first time a registration lists it, and given
+//!   back (its older action restored, if exit-attr still owns it) when the
+//!   last closure listing it is unregistered. A handler
 //!   that was installed before is *chained*, not overwritten: it runs after
 //!   the exit functions, once, on the dispatcher thread in a real signal
 //!   context with the original `siginfo_t` (on Linux). If it returns, the
@@ -102,6 +104,26 @@
 //! `fork` and `exec` the child runs only a few system calls on exit-attr's
 //! behalf: `pthread_sigmask`, `pthread_mutex_unlock`, `getpid`, `close`,
 //! `pipe`, `fcntl` and `pthread_create`, from `pthread_atfork` handlers.
+//!
+//! # Shutdown control
+//!
+//! - [`set_timeout`] bounds how long the exit functions may take: when it
+//!   expires, the rest are abandoned and the process ends the way it was
+//!   ending (by the signal, or with its exit status).
+//! - [`set_force_on_second_signal`] makes a hooked signal that arrives while
+//!   exit functions run end the process at once: "press Ctrl-C again to quit
+//!   now".
+//! - `SIGABRT` may be listed: `std::process::abort()`, `libc::abort()` and a
+//!   panic under `panic = "abort"` then run the exit functions (the aborting
+//!   thread waits in the signal handler while they run on the dispatcher
+//!   thread), and the process still dies by SIGABRT, core dump included. An
+//!   exit function that needs a lock the aborting thread holds would wait
+//!   forever: set a timeout.
+//! - [`register_exit_closure`] registers a closure and returns an
+//!   [`ExitHandle`] whose [`unregister`](ExitHandle::unregister) removes it;
+//!   both are O(1) and work from any thread.
+//! - One runtime per process: the crate declares `links = "exit_attr"`, so
+//!   cargo refuses a build with two semver-incompatible copies of it.
 //!
 //! # Never run
 //!

@@ -77,6 +77,9 @@ pub(crate) struct Registry {
     /// Function address to slot, so that registering a function again finds
     /// it without a scan. Created on first use (`HashMap::new` is not const).
     functions: Option<HashMap<usize, usize>>,
+    /// For each signal number, how many registrations list it: when an
+    /// unregistration brings it to zero, the signal is given back.
+    listeners: [u32; 64],
     /// Set when the exit functions start running: no registration after that.
     closed: bool,
 }
@@ -89,12 +92,33 @@ pub(crate) static REGISTRY: Lock<Registry> = Lock::new(Registry {
     head: None,
     tail: None,
     functions: None,
+    listeners: [0; 64],
     closed: false,
 });
 
 impl Registry {
+    /// Counts `signals` as listed once more.
+    fn listen(&mut self, signals: SignalSet) {
+        for signal in signals.iter() {
+            self.listeners[signal.as_raw() as usize] += 1;
+        }
+    }
+
+    /// Counts `signals` as listed once less, and gives back those that no
+    /// registration lists any more.
+    fn stop_listening(&mut self, signals: SignalSet) {
+        for signal in signals.iter() {
+            let listeners = &mut self.listeners[signal.as_raw() as usize];
+            *listeners = listeners.saturating_sub(1);
+            if *listeners == 0 {
+                handler::unhook(signal);
+            }
+        }
+    }
+
     /// Appends `entry` as the newest registration.
     fn push(&mut self, entry: Entry) -> Key {
+        self.listen(entry.signals);
         let node = Node {
             entry: Some(entry),
             generation: 0,
@@ -176,13 +200,17 @@ pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
             match known {
                 Some(slot) => {
                     let node = &mut registry.nodes[slot];
-                    if let Some(existing) = &mut node.entry {
-                        existing.signals = existing.signals.union(entry.signals);
-                    }
-                    Key {
-                        slot,
-                        generation: node.generation,
-                    }
+                    let generation = node.generation;
+                    let added = match &mut node.entry {
+                        Some(existing) => {
+                            let added = entry.signals.difference(existing.signals);
+                            existing.signals = existing.signals.union(entry.signals);
+                            added
+                        }
+                        None => SignalSet::default(),
+                    };
+                    registry.listen(added);
+                    Key { slot, generation }
                 }
                 None => {
                     let key = registry.push(entry);
@@ -220,6 +248,9 @@ pub(crate) fn unregister(key: Key) -> bool {
     } else {
         None
     };
+    if let Some(entry) = &removed {
+        registry.stop_listening(entry.signals);
+    }
     drop(registry);
     removed.is_some()
 }
@@ -277,6 +308,7 @@ mod tests {
             head: None,
             tail: None,
             functions: None,
+            listeners: [0; 64],
             closed: false,
         }
     }

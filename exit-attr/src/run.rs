@@ -4,12 +4,13 @@
 use std::any::Any;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::registry::{self, Callback, Entry};
 use crate::signal::Signal;
+use crate::sys;
 
 /// `set_timeout`'s value in nanoseconds; `u64::MAX` for none.
 static TIMEOUT_NANOS: AtomicU64 = AtomicU64::new(u64::MAX);
@@ -17,6 +18,16 @@ static TIMEOUT_NANOS: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Set when the timeout expired: the functions not started by then are
 /// abandoned.
 static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+/// The [`sys::thread_id`] of the thread running exit functions now (0 before
+/// any run), for the signal handler.
+static EXECUTING: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether the calling thread is the one running exit functions.
+/// Async-signal-safe: one atomic load.
+pub(crate) fn runs_on_this_thread() -> bool {
+    EXECUTING.load(Ordering::Acquire) == sys::thread_id()
+}
 
 pub(crate) fn set_timeout(timeout: Option<Duration>) {
     let nanos = timeout.map_or(u64::MAX, |t| {
@@ -41,6 +52,7 @@ pub(crate) fn timeout() -> Option<Duration> {
 /// it runs, so a call made from inside an exit function (through `exit`)
 /// continues the sequence instead of restarting it.
 pub(crate) fn run_remaining() {
+    EXECUTING.store(sys::thread_id(), Ordering::Release);
     while !ABANDONED.load(Ordering::Acquire) {
         let Some(entry) = registry::take_next() else {
             break;

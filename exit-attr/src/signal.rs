@@ -276,7 +276,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A set of [`Signal`]s, as a bit mask indexed by signal number.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub(crate) struct SignalSet(u64);
 
 impl SignalSet {
@@ -290,6 +290,18 @@ impl SignalSet {
 
     pub(crate) fn union(self, other: SignalSet) -> SignalSet {
         SignalSet(self.0 | other.0)
+    }
+
+    /// The signals in `self` and not in `other`.
+    pub(crate) fn difference(self, other: SignalSet) -> SignalSet {
+        SignalSet(self.0 & !other.0)
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = Signal> {
+        Signal::ALL
+            .iter()
+            .copied()
+            .filter(move |&s| self.contains(s))
     }
 }
 
@@ -375,5 +387,10 @@ mod tests {
         assert!(!set.contains(Signal::SIGINT));
         let more: SignalSet = [Signal::SIGINT].into_iter().collect();
         assert!(set.union(more).contains(Signal::SIGINT));
+        assert_eq!(set.union(more).difference(set), more);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [Signal::SIGHUP, Signal::SIGTERM]
+        );
     }
 }

@@ -79,6 +79,25 @@ impl Outcome {
         self.stderr.lines().filter(|l| *l == line).count()
     }
 
+    /// The stderr lines that look like a log line, of any signal.
+    pub fn log_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("signal ") && l.contains(" received by process with PID "))
+            .collect()
+    }
+
+    /// Asserts that stderr holds exactly one log line, the one for `signal`
+    /// (`"SIGTERM"`).
+    pub fn assert_one_log_line(&self, signal: &str) {
+        assert_eq!(
+            self.log_lines(),
+            [self.log_line(signal)],
+            "stderr: {}",
+            self.stderr
+        );
+    }
+
     /// The log line that the default log function prints for `signal`.
     pub fn log_line(&self, signal: &str) -> String {
         format!("signal {signal} received by process with PID {}", self.pid)
@@ -198,6 +217,32 @@ impl Fixture {
                     panic!("stdout closed before {what}; stdout: {:#?}", self.seen)
                 }
             }
+        }
+    }
+
+    /// Waits until the fixture's thread `tid` has stopped running: it sleeps
+    /// (state `S` in `/proc`), or the process has ended. For a thread that
+    /// is about to block for good (or end the process) and cannot say so
+    /// itself afterwards. Fails the test after [`TIMEOUT`].
+    pub fn wait_until_thread_blocks(&mut self, tid: i32) {
+        let stat = format!("/proc/{}/task/{tid}/stat", self.pid());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let Ok(text) = std::fs::read_to_string(&stat) else {
+                return; // The thread is gone, so is the process.
+            };
+            // The state follows the command name, which is in parentheses.
+            let state = text
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next());
+            if matches!(state, Some('S' | 'Z' | 'X')) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.kill_hard();
+                panic!("thread {tid} still running after {TIMEOUT:?}: {text}");
+            }
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 

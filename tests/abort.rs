@@ -1,0 +1,211 @@
+//! §7 SIGABRT: when it is hooked, `std::process::abort()`, `libc::abort()`
+//! and a panic under `panic = "abort"` run the exit functions, and the
+//! process still dies by SIGABRT. When it is not (§3.3), `abort` runs none.
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::Fixture;
+
+/// How long building the `panic = "abort"` fixture may take before the test
+/// fails: a bound against a hang, far above what it needs.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
+
+const TWO: &[&str] = &["--fun", "first:ABRT", "--fun", "second:"];
+
+#[test]
+fn abort_runs_them_when_sigabrt_is_hooked_and_still_dies_by_it() {
+    for command in ["abort", "libc-abort"] {
+        let mut fixture = Fixture::start(TWO);
+        fixture.send(command);
+        let outcome = fixture.finish();
+        assert_eq!(
+            outcome.signal(),
+            Some(libc::SIGABRT),
+            "{command}: {outcome:#?}"
+        );
+        assert_eq!(outcome.ran(), ["ran second", "ran first"], "{command}");
+        outcome.assert_one_log_line("SIGABRT");
+    }
+}
+
+#[test]
+fn an_external_sigabrt_runs_them_when_it_is_hooked() {
+    let fixture = Fixture::start(TWO);
+    fixture.signal(libc::SIGABRT);
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGABRT), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran second", "ran first"]);
+    outcome.assert_one_log_line("SIGABRT");
+}
+
+#[test]
+fn abort_runs_nothing_when_sigabrt_is_not_hooked() {
+    for command in ["abort", "libc-abort"] {
+        let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
+        fixture.send(command);
+        let outcome = fixture.finish();
+        assert_eq!(
+            outcome.signal(),
+            Some(libc::SIGABRT),
+            "{command}: {outcome:#?}"
+        );
+        assert!(outcome.ran().is_empty(), "{command}: {outcome:#?}");
+        assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+    }
+}
+
+/// The thread that called `abort()` waits inside the signal handler for the
+/// exit functions; the timeout still ends a run that hangs, by SIGABRT.
+#[test]
+fn abort_with_a_hanging_function_dies_by_sigabrt_at_the_timeout() {
+    let mut fixture = Fixture::start(&[
+        "--timeout",
+        "300",
+        "--fun",
+        "first:ABRT",
+        "--fun",
+        "hangs:",
+        "--fun",
+        "second:",
+    ]);
+    fixture.send("abort");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGABRT), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran second", "ran hangs"]);
+    outcome.assert_one_log_line("SIGABRT");
+}
+
+/// §4 and §7: with SIGABRT hooked, `abort()` is one more hooked-signal
+/// exit, and a later one must neither cut short nor change an exit already
+/// under way ("the first exit wins"; `set_force_on_second_signal` is off).
+/// Another thread calls `abort()` while `gate` holds the run open; the run
+/// must then finish and the process end as it was ending.
+///
+/// The first run is started by SIGTERM through `kill-self`, so that the
+/// main thread parks and `go` reaches the gate.
+#[test]
+fn abort_during_a_signal_run_does_not_change_how_it_ends() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM,ABRT", "--fun", "gate:"]);
+    fixture.send("abort-in-gate");
+    fixture.wait_for("abort armed");
+    fixture.send("kill-self TERM");
+    wait_until_aborted(&mut fixture);
+    fixture.send("go");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran gate", "ran first"], "{outcome:#?}");
+    outcome.assert_one_log_line("SIGTERM");
+}
+
+/// As above, during a normal exit: the status stays 4.
+#[test]
+fn abort_during_a_normal_exit_does_not_change_how_it_ends() {
+    let mut fixture = Fixture::start(&["--fun", "first:ABRT", "--fun", "gate:"]);
+    fixture.send("abort-in-gate");
+    fixture.wait_for("abort armed");
+    fixture.send("exit 4");
+    wait_until_aborted(&mut fixture);
+    fixture.send("go");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.code(), Some(4), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran gate", "ran first"], "{outcome:#?}");
+    assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+}
+
+/// Waits until the thread that printed `aborting TID` has called `abort()`:
+/// it then either waits in the signal handler or has ended the process.
+/// Only then may the test let the exit functions finish.
+fn wait_until_aborted(fixture: &mut Fixture) {
+    let line = fixture.wait_for_prefix("aborting ");
+    let tid = line["aborting ".len()..]
+        .parse()
+        .unwrap_or_else(|_| panic!("no thread id in {line:?}"));
+    fixture.wait_until_thread_blocks(tid);
+}
+
+/// Builds `tests/abort-fixture` with the `panic-abort` profile, once per
+/// test binary, and returns the program's path. The build uses its own
+/// target directory, so it never waits for the lock of the `cargo test`
+/// that runs this test.
+fn abort_fixture() -> &'static Path {
+    static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let started = Instant::now();
+        let mut cargo = Command::new(env!("CARGO"))
+            .current_dir(root)
+            .args([
+                "build",
+                "--profile",
+                "panic-abort",
+                "-p",
+                "exit-attr-abort-fixture",
+                "--target-dir",
+                "target/panic-abort",
+                "--locked",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run cargo build");
+        let mut stderr = cargo.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let status = loop {
+            if let Some(status) = cargo.try_wait().expect("wait for cargo build") {
+                break status;
+            }
+            if started.elapsed() > BUILD_TIMEOUT {
+                let _ = cargo.kill();
+                let _ = cargo.wait();
+                panic!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stderr = stderr.join().unwrap();
+        assert!(status.success(), "cargo build: {status}\n{stderr}");
+        eprintln!(
+            "built the panic = \"abort\" fixture in {:?}",
+            started.elapsed()
+        );
+        root.join("target/panic-abort/panic-abort/exit-attr-abort-fixture")
+    })
+}
+
+#[test]
+fn a_panic_under_panic_abort_runs_them_and_dies_by_sigabrt() {
+    let program = abort_fixture().to_str().unwrap();
+    let mut fixture = Fixture::start_program(program, &[], |_| {});
+    fixture.send("panic now");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGABRT), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran cleanup"], "{outcome:#?}");
+    assert!(
+        outcome.stderr.contains("panic under panic=abort"),
+        "{}",
+        outcome.stderr
+    );
+    outcome.assert_one_log_line("SIGABRT");
+}
+
+/// The same program's other hooked signal, for comparison.
+#[test]
+fn the_panic_abort_fixture_runs_them_on_sigterm_too() {
+    let program = abort_fixture().to_str().unwrap();
+    let fixture = Fixture::start_program(program, &[], |_| {});
+    fixture.signal(libc::SIGTERM);
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran cleanup"], "{outcome:#?}");
+    outcome.assert_one_log_line("SIGTERM");
+}
