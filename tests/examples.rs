@@ -1,55 +1,132 @@
-//! The examples are part of the product: run each one and check what it
-//! reports. `cargo test` builds them before it runs any test.
+//! The examples are part of the product: run each one and check that it does
+//! what it says. `cargo test` builds them before it runs any test.
+
+mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use common::{Fixture, Outcome};
 
 /// The path of a built example: next to this test's own `deps/` folder.
-fn example(name: &str) -> PathBuf {
+fn example(name: &str) -> String {
     let test = std::env::current_exe().expect("the test's path");
-    let profile_dir = test
+    let profile_dir: PathBuf = test
         .parent()
         .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    profile_dir.join("examples").join(name)
+        .expect("target/<profile>")
+        .into();
+    profile_dir
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn run(name: &str) -> Fixture {
+    Fixture::spawn(&example(name), &[], |_| {})
+}
+
+/// The directory a line `<prefix><path>` names.
+fn path_after(line: &str, prefix: &str) -> PathBuf {
+    PathBuf::from(line.strip_prefix(prefix).expect("the prefix"))
 }
 
 #[test]
-fn the_pidfile_example_removes_its_pidfile_on_sigterm() {
-    let mut child = Command::new(example("pidfile"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the pidfile example (built by `cargo test`)");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the example did not finish");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[1], "supervisor: pidfile exists: true", "{stdout}");
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("service: exit function removed ")),
-        "{stdout}"
-    );
-    assert!(
-        lines.contains(&"supervisor: the service ended by SIGTERM"),
-        "{stdout}"
-    );
+fn the_tour_shows_every_row_as_promised() {
+    let outcome: Outcome = run("tour").finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let rows: Vec<&String> = outcome
+        .stdout
+        .iter()
+        .filter(|l| l.ends_with(" yes") || l.ends_with(" NO"))
+        .collect();
+    assert_eq!(rows.len(), 8, "{outcome:#?}");
+    assert!(rows.iter().all(|row| row.ends_with(" yes")), "{outcome:#?}");
     assert_eq!(
-        lines.last(),
-        Some(&"supervisor: pidfile exists: false"),
-        "{stdout}"
+        outcome.stdout.last().map(String::as_str),
+        Some("Every row is what exit-attr promises.")
     );
-    let stderr = String::from_utf8_lossy(&output.stderr);
+}
+
+#[test]
+fn the_daemon_removes_its_pidfile_when_sigterm_stops_it() {
+    let outcome = run("daemon").finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let removed = outcome
+        .stdout
+        .iter()
+        .find(|l| l.starts_with("daemon: exit function removed "))
+        .unwrap_or_else(|| panic!("{outcome:#?}"));
+    assert!(!path_after(removed, "daemon: exit function removed ").exists());
     assert!(
-        stderr.starts_with("signal SIGTERM received by process with PID "),
-        "{stderr}"
+        outcome
+            .stdout
+            .contains(&"admin: the daemon ended by SIGTERM; pidfile still there: false".to_owned())
     );
+}
+
+#[test]
+fn the_tempdir_is_removed_at_a_normal_exit() {
+    let mut example = run("tempdir");
+    let line = example.wait_for_prefix("working in ");
+    let dir = path_after(&line, "working in ");
+    assert!(dir.is_dir());
+    example.send("");
+    let outcome = example.finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    assert_eq!(
+        outcome.after("finished"),
+        [format!("removed {}", dir.display())]
+    );
+    assert!(!dir.exists());
+}
+
+#[test]
+fn the_tempdir_is_removed_on_ctrl_c_and_the_process_ends_by_sigint() {
+    let mut example = run("tempdir");
+    let line = example.wait_for_prefix("working in ");
+    let dir = path_after(&line, "working in ");
+    example.wait_for("press Enter to finish, or Ctrl-C to interrupt");
+    example.signal(libc::SIGINT);
+    let outcome = example.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGINT), "{outcome:#?}");
+    assert!(!dir.exists(), "{outcome:#?}");
+    assert!(!outcome.stdout.contains(&"finished".to_owned()));
+}
+
+#[test]
+fn the_tokio_server_shuts_down_its_own_way_then_the_exit_function_runs() {
+    let mut example = run("tokio_server");
+    example.wait_for_prefix("pid ");
+    example.signal(libc::SIGTERM);
+    let outcome = example.finish();
+    assert_eq!(outcome.code(), Some(0), "tokio owns SIGTERM: {outcome:#?}");
+    assert_eq!(
+        outcome.stdout[1..],
+        ["shutting down gracefully", "exit function: metrics flushed"]
+    );
+    assert_eq!(outcome.stderr, "", "exit-attr did not act on the signal");
+}
+
+#[test]
+fn the_dynamic_example_cleans_up_what_is_still_registered() {
+    let outcome = run("dynamic").finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    assert_eq!(
+        outcome.after("main returns"),
+        [
+            "removed the lock of job 3",
+            "removed the lock of job 1",
+            "cleanup finished"
+        ]
+    );
+    assert!(
+        outcome
+            .stdout
+            .contains(&"job 2 released its lock; unregistered: true".to_owned())
+    );
+    for line in outcome.stdout.iter().filter(|l| l.contains(" holds ")) {
+        let (_, path) = line.split_once(" holds ").unwrap();
+        assert!(!PathBuf::from(path).exists(), "{path} was left behind");
+    }
 }

@@ -55,7 +55,17 @@ where
 /// A registered exit closure, returned by [`register_exit_closure`].
 ///
 /// Dropping the handle leaves the closure registered: call
-/// [`ExitHandle::unregister`] to remove it.
+/// [`ExitHandle::unregister`] to remove it. Handles are `Send` and `Sync`,
+/// so another thread can take the registration back.
+///
+/// ```
+/// use exit_attr::{register_exit_closure, ExitHandle};
+///
+/// let handle: ExitHandle = register_exit_closure(|| println!("bye"), &[])?;
+/// let taken_back = std::thread::spawn(move || handle.unregister()).join().unwrap();
+/// assert!(taken_back);
+/// # Ok::<(), exit_attr::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct ExitHandle {
     key: Key,

@@ -133,6 +133,34 @@
 //! `SIGTRAP`) cannot be hooked, because the faulting thread cannot wait for
 //! cleanup.
 //!
+//! # Compared with the alternatives
+//!
+//! | | `atexit` / `#[dtor]` | ctrlc | signal-hook | tokio::signal | exit-attr |
+//! |---|---|---|---|---|---|
+//! | runs on normal exit | yes | no | no | no | yes |
+//! | runs on SIGTERM / SIGINT | no | your closure, on a thread (SIGTERM and SIGHUP with `termination`) | your code, through flags, iterators or raw handlers | your task, through a stream | yes, on a dedicated thread |
+//! | process then ends by the signal | — | no: your closure decides | if your code re-raises it | no: the default action is disabled for the process's lifetime | yes, always |
+//! | handler installed before | untouched | replaced | called first, before your action | called first, before your action | called after the cleanup, once, in signal context |
+//! | signal ignored (`SIG_IGN`) at start | untouched | handled anyway | handled anyway | handled anyway | stays ignored |
+//! | handler installed after | — | — | — | — | owns the signal; cleanup runs at the later exit |
+//! | exactly once across exit paths | yes | — | — | — | yes |
+//! | needs an async runtime | no | no | no | yes | no |
+//! | registration before `main` | `#[dtor]` | no | no | no | `#[register_exit_fun]` |
+//!
+//! ctrlc, signal-hook and tokio are the right tools to *react* to a signal
+//! (reload, drain, shut down gracefully); exit-attr is the tool for what must
+//! happen *whatever* ends the process, and it cooperates with them: whoever
+//! installs a handler later owns the signal, and exit-attr's functions then
+//! run when the program exits its own way (see the `tokio_server` example).
+//!
+//! # Examples
+//!
+//! The repository's `examples/` run with `cargo run --example NAME`: `tour`
+//! (every exit path as a table), `daemon` (a forking daemon's pidfile),
+//! `tempdir` (a directory removed at exit or on Ctrl-C), `tokio_server`
+//! (graceful shutdown, then the exit function) and `dynamic` (closures and
+//! handles).
+//!
 //! # Platforms
 //!
 //! Linux is tested. Other Unix systems compile and behave the same, except

@@ -127,6 +127,14 @@ impl Fixture {
         args: &[&str],
         adjust: impl FnOnce(&mut Command),
     ) -> Fixture {
+        let mut fixture = Fixture::spawn(program, args, adjust);
+        fixture.wait_for("ready");
+        fixture
+    }
+
+    /// Spawns `program` with piped stdio and no core dumps, without waiting
+    /// for anything: for programs that are not fixtures, such as examples.
+    pub fn spawn(program: &str, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Fixture {
         let mut command = Command::new(program);
         command
             .args(args)
@@ -146,7 +154,9 @@ impl Fixture {
             });
         }
         adjust(&mut command);
-        let mut child = command.spawn().expect("spawn the fixture");
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
         let stdin = child.stdin.take();
         let lines = forward_lines(child.stdout.take().unwrap());
         let mut stderr = child.stderr.take().unwrap();
@@ -155,15 +165,13 @@ impl Fixture {
             let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
             text
         });
-        let mut fixture = Fixture {
+        Fixture {
             child,
             stdin,
             lines,
             seen: Vec::new(),
             stderr: Some(stderr),
-        };
-        fixture.wait_for("ready");
-        fixture
+        }
     }
 
     pub fn pid(&self) -> i32 {

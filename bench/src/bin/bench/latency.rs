@@ -1,0 +1,195 @@
+//! §2 Signal to cleanup: from `kill()` in the harness to the first line of
+//! the cleanup in the child, for exit-attr and for what a Rust user would
+//! otherwise pick.
+
+use crate::measure::Programs;
+use crate::plot::{self, Series, Style};
+use crate::report::{self, Table, interleave};
+use crate::stats::Collector;
+use crate::{Config, Result, Section};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    ExitAttr,
+    Peer,
+    Floor,
+    /// Not a way to do the job: a run that isolates one cost of another row.
+    Diagnostic,
+}
+
+struct Variant {
+    label: &'static str,
+    program: &'static str,
+    env: &'static [(&'static str, &'static str)],
+    role: Role,
+}
+
+/// glibc creates a malloc arena for a thread at its first allocation (an
+/// `mmap` of 128 MiB of address space trimmed to 64 MiB by two `munmap`s, an
+/// `mprotect`, and page faults on fresh memory). Limiting glibc to one arena
+/// removes that step.
+const ONE_ARENA: &[(&str, &str)] = &[("GLIBC_TUNABLES", "glibc.malloc.arena_max=1")];
+
+const VARIANTS: [Variant; 7] = [
+    Variant {
+        label: "exit-attr: register_exit_fun(f, &[SIGTERM])",
+        program: "latency_exit_attr",
+        env: &[],
+        role: Role::ExitAttr,
+    },
+    Variant {
+        label: "exit-attr: #[register_exit_fun(logfun = None)]",
+        program: "latency_exit_attr_quiet",
+        env: &[],
+        role: Role::ExitAttr,
+    },
+    Variant {
+        label: "ctrlc::set_handler (termination)",
+        program: "latency_ctrlc",
+        env: &[],
+        role: Role::Peer,
+    },
+    Variant {
+        label: "signal-hook: Signals on a thread",
+        program: "latency_signal_hook",
+        env: &[],
+        role: Role::Peer,
+    },
+    Variant {
+        label: "tokio: signal(terminate), current thread",
+        program: "latency_tokio",
+        env: &[],
+        role: Role::Peer,
+    },
+    Variant {
+        label: "raw handler → pipe → thread (floor)",
+        program: "latency_raw_pipe",
+        env: &[],
+        role: Role::Floor,
+    },
+    Variant {
+        label: "diagnostic: exit-attr (logfun = None), glibc arena_max=1",
+        program: "latency_exit_attr_quiet",
+        env: ONE_ARENA,
+        role: Role::Diagnostic,
+    },
+];
+
+pub(crate) fn programs() -> Vec<&'static str> {
+    VARIANTS.iter().map(|v| v.program).collect()
+}
+
+pub(crate) fn run(programs: &Programs, config: &Config) -> Result<Section> {
+    let mut section = Section::new("2. Signal to cleanup latency");
+    let mut collector = Collector::new(VARIANTS.len());
+    interleave(
+        "signal latency",
+        VARIANTS.len(),
+        config.latency_rounds,
+        |v| {
+            let latency = programs.signal_latency(VARIANTS[v].program, VARIANTS[v].env)?;
+            collector.push(v, latency.as_secs_f64() * 1e6);
+            Ok(())
+        },
+    )?;
+    let samples = collector.finish();
+
+    let peers = || {
+        VARIANTS
+            .iter()
+            .zip(&samples)
+            .filter(|(v, _)| v.role == Role::Peer)
+    };
+    let best_median = peers()
+        .map(|(_, s)| s.median())
+        .fold(f64::INFINITY, f64::min);
+    let best_p99 = peers().map(|(_, s)| s.p99()).fold(f64::INFINITY, f64::min);
+    let (best_name, _) = peers()
+        .min_by(|a, b| a.1.median().total_cmp(&b.1.median()))
+        .map(|(v, s)| (v.label, s))
+        .ok_or("no peer")?;
+    let floor = VARIANTS
+        .iter()
+        .position(|v| v.role == Role::Floor)
+        .map_or(f64::NAN, |f| samples[f].median());
+
+    let mut table = Table::new(&[
+        "variant",
+        "median",
+        "p90",
+        "p99",
+        "max",
+        "median / best peer",
+        "p99 / best peer p99",
+        "median / floor",
+    ]);
+    for (v, sample) in samples.iter().enumerate() {
+        table.row(vec![
+            VARIANTS[v].label.to_owned(),
+            report::us(sample.median()),
+            report::us(sample.p90()),
+            report::us(sample.p99()),
+            report::us(sample.max()),
+            report::ratio(sample.median() / best_median),
+            report::ratio(sample.p99() / best_p99),
+            report::ratio(sample.median() / floor),
+        ]);
+    }
+    section.text(&format!(
+        "From just before `kill(pid, SIGTERM)` in the harness to the harness reading the \
+         first line the cleanup writes to its stdout pipe; {} interleaved runs of each \
+         variant, each in a fresh process that printed `ready` and then sat idle for 2 ms. \
+         Best peer (by median): {best_name}. The floor is the bare mechanism every \
+         thread-based design shares: handler, pipe, wake a thread, write a line. The \
+         diagnostic row is the `logfun = None` program again, with glibc limited to one \
+         malloc arena (`GLIBC_TUNABLES=glibc.malloc.arena_max=1`): exit-attr's dispatcher \
+         allocates before it calls the first exit function (it formats the log line), \
+         and a thread's first allocation makes glibc create an arena for it (an `mmap`, \
+         two `munmap`s, an `mprotect` and page faults on fresh memory); with one arena \
+         that step is gone, so the difference between the two rows is its cost.\n\n{}",
+        samples[0].len(),
+        table.render()
+    ));
+    section.goal(
+        "Latency: exit-attr (register_exit_fun) median / best peer median",
+        samples[0].median() / best_median,
+        1.10,
+        report::ratio,
+    );
+    section.goal(
+        "Latency: exit-attr (register_exit_fun) p99 / best peer p99",
+        samples[0].p99() / best_p99,
+        1.10,
+        report::ratio,
+    );
+    section.goal(
+        "Latency: exit-attr (logfun = None) median / best peer median",
+        samples[1].median() / best_median,
+        1.10,
+        report::ratio,
+    );
+
+    let series: Vec<Series<'_>> = VARIANTS
+        .iter()
+        .zip(&samples)
+        .map(|(v, sample)| Series {
+            name: v.label,
+            sample,
+            style: match v.role {
+                Role::ExitAttr => Style::Emphasis,
+                Role::Peer | Role::Floor => Style::Normal,
+                Role::Diagnostic => Style::Diagnostic,
+            },
+        })
+        .collect();
+    let svg = plot::ecdf(
+        "Signal to cleanup: kill() in the parent to the cleanup's first line",
+        &format!(
+            "{} interleaved runs per variant, each in a fresh process; further left is faster",
+            samples[0].len()
+        ),
+        &series,
+    );
+    section.plot("latency.svg", svg);
+    Ok(section)
+}

@@ -1,0 +1,349 @@
+//! The benchmark harness of exit-attr (issue 5). One command:
+//!
+//! ```sh
+//! cargo run --release -p exit-attr-bench --bin bench
+//! ```
+//!
+//! builds the small programs of this package (`src/bin/`), runs every
+//! variant of each comparison interleaved, in fresh processes, and prints
+//! Markdown tables on stdout (progress goes to stderr). It writes
+//! `latency.svg` and `startup.svg` next to this package's `Cargo.toml`.
+//!
+//! Options:
+//! - `--quick`: a few rounds and small counts, to check that everything
+//!   still builds and runs; the numbers mean nothing. Plots go to a
+//!   temporary directory unless `--out-dir` says otherwise.
+//! - `--no-build`: do not run `cargo build` first (the programs must already
+//!   be next to this executable, as `cargo test` leaves them).
+//! - `--out-dir DIR`: where to write the plots.
+//! - `--only startup,latency,registration`: run only those sections.
+//!
+//! Timings are only ever compared as ratios of variants measured side by
+//! side in the same run.
+
+mod latency;
+mod measure;
+mod plot;
+mod registration;
+mod report;
+mod startup;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// How much to measure.
+struct Config {
+    startup_rounds: usize,
+    report_rounds: usize,
+    thread_rounds: usize,
+    latency_rounds: usize,
+    registration_rounds: usize,
+    registration_total: usize,
+    exit_rounds: usize,
+    exit_counts: [usize; 3],
+}
+
+impl Config {
+    fn full() -> Config {
+        Config {
+            startup_rounds: 1000,
+            report_rounds: 51,
+            thread_rounds: 300,
+            latency_rounds: 600,
+            registration_rounds: 21,
+            registration_total: 100_000,
+            exit_rounds: 41,
+            exit_counts: [0, 10_000, 100_000],
+        }
+    }
+
+    fn quick() -> Config {
+        Config {
+            startup_rounds: 3,
+            report_rounds: 1,
+            thread_rounds: 2,
+            latency_rounds: 3,
+            registration_rounds: 1,
+            registration_total: 1_000,
+            exit_rounds: 2,
+            exit_counts: [0, 100, 1_000],
+        }
+    }
+}
+
+/// The printed result of one part of the benchmark.
+struct Section {
+    title: &'static str,
+    text: String,
+    goals: Vec<String>,
+    plots: Vec<(&'static str, String)>,
+}
+
+impl Section {
+    fn new(title: &'static str) -> Section {
+        Section {
+            title,
+            text: String::new(),
+            goals: Vec::new(),
+            plots: Vec::new(),
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.text.push('\n');
+    }
+
+    /// Records a goal of the issue, "`value` at most `limit`", and by how
+    /// much it is met or missed.
+    fn goal(&mut self, what: &str, value: f64, limit: f64, format: fn(f64) -> String) {
+        let verdict = if value <= limit {
+            format!(
+                "met ({:.1} % under the limit)",
+                (1.0 - value / limit) * 100.0
+            )
+        } else {
+            format!("**missed** by {:.1} %", (value / limit - 1.0) * 100.0)
+        };
+        self.goals.push(format!(
+            "- {what}: {} (goal: at most {}): {verdict}",
+            format(value),
+            format(limit)
+        ));
+    }
+
+    fn plot(&mut self, file: &'static str, svg: String) {
+        self.plots.push((file, svg));
+    }
+}
+
+struct Options {
+    quick: bool,
+    build: bool,
+    out_dir: Option<PathBuf>,
+    only: Option<Vec<String>>,
+}
+
+impl Options {
+    fn parse() -> Result<Options> {
+        let mut options = Options {
+            quick: false,
+            build: true,
+            out_dir: None,
+            only: None,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--no-build" => options.build = false,
+                "--out-dir" => options.out_dir = Some(args.next().ok_or("--out-dir DIR")?.into()),
+                "--only" => {
+                    let list = args.next().ok_or("--only startup,latency,registration")?;
+                    options.only = Some(list.split(',').map(str::to_owned).collect());
+                }
+                "-h" | "--help" => {
+                    println!(
+                        "usage: bench [--quick] [--no-build] [--out-dir DIR] \
+                         [--only startup,latency,registration]"
+                    );
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown argument {other:?}; try --help").into()),
+            }
+        }
+        Ok(options)
+    }
+
+    fn runs(&self, section: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|s| s == section))
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nbench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let options = Options::parse()?;
+    if options.build {
+        build_programs()?;
+    }
+    let names: Vec<&str> = [
+        startup::programs(),
+        latency::programs(),
+        registration::programs(),
+    ]
+    .concat();
+    let programs = measure::Programs::locate(&names)?;
+    let config = if options.quick {
+        Config::quick()
+    } else {
+        Config::full()
+    };
+    let out_dir = match (&options.out_dir, options.quick) {
+        (Some(dir), _) => dir.clone(),
+        (None, false) => PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        (None, true) => std::env::temp_dir().join("exit-attr-bench-quick"),
+    };
+    std::fs::create_dir_all(&out_dir)?;
+
+    println!("# exit-attr benchmark\n");
+    if options.quick {
+        println!("**Quick mode: a few rounds only; the numbers below mean nothing.**\n");
+    }
+    println!("{}", machine());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = if args.is_empty() {
+        String::new()
+    } else {
+        format!(" -- {}", args.join(" "))
+    };
+    println!(
+        "Command: `cargo run {}-p exit-attr-bench --bin bench{args}`\n",
+        if cfg!(debug_assertions) {
+            ""
+        } else {
+            "--release "
+        }
+    );
+
+    type Runner = fn(&measure::Programs, &Config) -> Result<Section>;
+    let sections: [(&str, Runner); 3] = [
+        ("startup", startup::run),
+        ("latency", latency::run),
+        ("registration", registration::run),
+    ];
+    let mut goals = Vec::new();
+    for (name, runner) in sections {
+        if !options.runs(name) {
+            continue;
+        }
+        eprintln!("{name}:");
+        let section = runner(&programs, &config)?;
+        println!("## {}\n\n{}", section.title, section.text);
+        for (file, svg) in &section.plots {
+            let path = out_dir.join(file);
+            std::fs::write(&path, svg)?;
+            // Relative to the workspace, when it is in it.
+            let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+            let shown = std::fs::canonicalize(workspace)
+                .ok()
+                .and_then(|root| path.strip_prefix(root).ok().map(PathBuf::from))
+                .unwrap_or_else(|| path.clone());
+            println!("Plot: `{}`\n", shown.display());
+        }
+        goals.extend(section.goals);
+    }
+    println!("## Goals\n\n{}\n", goals.join("\n"));
+    Ok(())
+}
+
+/// Builds every program of this package in the harness's own profile, with
+/// the cargo that runs it (`cargo run` sets `CARGO`): `cargo run --bin bench`
+/// alone builds only the harness.
+fn build_programs() -> Result<()> {
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Ok(());
+    };
+    let mut command = Command::new(cargo);
+    command.args([
+        "build",
+        "--quiet",
+        "-p",
+        "exit-attr-bench",
+        "--bins",
+        "--manifest-path",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+    ]);
+    if !cfg!(debug_assertions) {
+        command.arg("--release");
+    }
+    // Build into the target directory this executable is in, even if it was
+    // chosen with `--target-dir` (cargo marks its target directories with
+    // CACHEDIR.TAG).
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        let exe = std::env::current_exe()?;
+        if let Some(target) = exe.parent().and_then(|profile| profile.parent()) {
+            if target.join("CACHEDIR.TAG").is_file() {
+                command.arg("--target-dir").arg(target);
+            }
+        }
+    }
+    eprintln!("building the benchmark programs...");
+    let status = command.status()?;
+    if !status.success() {
+        return Err(format!("building the benchmark programs failed: {status}").into());
+    }
+    Ok(())
+}
+
+/// What the numbers were measured on.
+fn machine() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("unknown", |rest| rest.trim_start_matches([' ', '\t', ':']));
+    let meminfo = read("/proc/meminfo");
+    let memory = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|kb| kb.trim().trim_end_matches(" kB").parse::<f64>().ok())
+        .map_or("unknown".to_owned(), |kb| {
+            format!("{:.1} GiB", kb / 1024.0 / 1024.0)
+        });
+    let kernel = read("/proc/sys/kernel/osrelease");
+    let rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let load = read("/proc/loadavg");
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let virtual_machine = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .is_some_and(|flags| flags.split_whitespace().any(|f| f == "hypervisor"));
+    let clock = read("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+    format!(
+        "| machine | |\n|---|---|\n\
+         | CPUs (available) | {cpus} |\n\
+         | CPU model | {model} |\n\
+         | memory | {memory} |\n\
+         | virtual machine | {} |\n\
+         | clock source | {} |\n\
+         | kernel | Linux {} |\n\
+         | rustc | {rustc} |\n\
+         | profile | {} |\n\
+         | load average at start | {} |\n",
+        if virtual_machine {
+            "yes (cpuinfo flag `hypervisor`)"
+        } else {
+            "no"
+        },
+        clock.trim(),
+        kernel.trim(),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        load.join(" "),
+    )
+}

@@ -1,0 +1,68 @@
+//! What running exit functions costs at exit: `run_at_exit <kind> <count>`
+//! registers `count` exit functions that do nothing, returns from `main`, and
+//! prints `exit_ns=N`: the time from just before `main` returns to the end of
+//! the last exit function.
+//!
+//! A marker registered *first* runs *last* (both exit-attr and `atexit` run
+//! in reverse order of registration); it reads the clock and prints the time
+//! elapsed since `main` stored its own reading. Both readings are
+//! `CLOCK_MONOTONIC`, which is one clock for every thread, so the span
+//! covers Rust's runtime clean-up, the C library's exit handling, and (for
+//! exit-attr) its `atexit` bridge, the thread it starts, and every exit
+//! function; it excludes the kernel's tear-down of the process, which depends
+//! on nothing measured here.
+//!
+//! Kinds:
+//! - `exit-attr`: `register_exit_closure(.., &[])` of closures that each
+//!   capture a `usize` (one small allocation each, freed when it runs);
+//! - `atexit`: glibc's `atexit` of one `extern "C" fn`, `count` times.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use exit_attr_bench::{monotonic_ns, write_raw_stdout};
+
+/// The clock reading taken just before `main` returns.
+static MAIN_RETURNS: AtomicU64 = AtomicU64::new(0);
+
+fn marker() {
+    let elapsed = monotonic_ns().saturating_sub(MAIN_RETURNS.load(Ordering::Acquire));
+    write_raw_stdout(format!("exit_ns={elapsed}\n").as_bytes());
+}
+
+extern "C" fn atexit_marker() {
+    marker();
+}
+
+extern "C" fn atexit_noop() {
+    black_box(());
+}
+
+fn main() {
+    let usage = "usage: run_at_exit exit-attr|atexit COUNT";
+    let args: Vec<String> = std::env::args().collect();
+    let count: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
+    match args.get(1).map(String::as_str) {
+        Some("exit-attr") => {
+            // The handles are dropped at once, which keeps the registrations.
+            exit_attr::register_exit_closure(marker, &[]).expect("register");
+            for i in 0..count {
+                let closure = move || {
+                    black_box(i);
+                };
+                exit_attr::register_exit_closure(closure, &[]).expect("register");
+            }
+        }
+        Some("atexit") => {
+            // SAFETY: both are `extern "C" fn()`s that never unwind.
+            unsafe {
+                assert_eq!(libc::atexit(atexit_marker), 0, "atexit");
+                for _ in 0..count {
+                    assert_eq!(libc::atexit(atexit_noop), 0, "atexit");
+                }
+            }
+        }
+        _ => panic!("{usage}"),
+    }
+    MAIN_RETURNS.store(monotonic_ns(), Ordering::Release);
+}

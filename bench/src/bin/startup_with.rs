@@ -1,0 +1,13 @@
+//! Start-up cost: a trivial program with one exit function that hooks
+//! SIGTERM, registered by the attribute before `main`. It is otherwise
+//! `startup_without`.
+
+#[exit_attr::register_exit_fun]
+fn cleanup() {
+    std::hint::black_box(());
+}
+
+fn main() {
+    exit_attr_bench::report_if_asked();
+    exit_attr_bench::end_of_main();
+}

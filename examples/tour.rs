@@ -1,0 +1,362 @@
+//! A tour of what exit-attr does on every exit path.
+//!
+//! Run it with `cargo run --example tour`. It starts itself again as a child
+//! process once per exit path, ends that child the way the row says, and
+//! prints which exit functions ran (in order) and how the child ended. It
+//! exits with 0 when every row is what the contract promises.
+//!
+//! The child registers two exit functions: `flush_logs` with the attribute,
+//! before `main`, listing no signal (it runs on normal exit and on any signal
+//! another registration hooked), and `remove_pidfile` with the function form
+//! in `main`, for SIGTERM and SIGINT. Registered later, `remove_pidfile` runs
+//! first.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use exit_attr::{Signal, register_exit_fun};
+
+/// In a child's environment: which row it plays.
+const ROLE: &str = "EXIT_ATTR_TOUR_ROW";
+
+/// How long a child may take before the tour gives up on it.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[register_exit_fun(signals = [])]
+fn flush_logs() {
+    say("flush_logs");
+}
+
+fn remove_pidfile() {
+    say("remove_pidfile");
+}
+
+/// Exit functions report on stdout, in the children only.
+fn say(function: &str) {
+    if std::env::var_os(ROLE).is_some() {
+        println!("ran {function}");
+    }
+}
+
+/// One exit path.
+struct Row {
+    path: &'static str,
+    /// What the child does before it reports ready.
+    setup: Setup,
+    /// How the tour ends the child.
+    end: End,
+    expected_ran: &'static [&'static str],
+    expected_end: Ending,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Setup {
+    Plain,
+    /// Install a handler for SIGTERM before exit-attr hooks it.
+    OlderHandler,
+    /// Started with SIGHUP ignored, as `nohup` does; also lists SIGHUP.
+    HupIgnored,
+}
+
+#[derive(Clone, Copy)]
+enum End {
+    /// A command on the child's stdin: `return`, `exit`, `panic`.
+    Command(&'static str),
+    Signal(Signal),
+    /// Send SIGHUP, then ask the child to return.
+    HupThenReturn,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Ending {
+    Code(i32),
+    Signal(i32),
+}
+
+const BOTH: &[&str] = &["remove_pidfile", "flush_logs"];
+
+const ROWS: &[Row] = &[
+    Row {
+        path: "return from main",
+        setup: Setup::Plain,
+        end: End::Command("return"),
+        expected_ran: BOTH,
+        expected_end: Ending::Code(0),
+    },
+    Row {
+        path: "std::process::exit(3)",
+        setup: Setup::Plain,
+        end: End::Command("exit"),
+        expected_ran: BOTH,
+        expected_end: Ending::Code(3),
+    },
+    Row {
+        path: "panic in main",
+        setup: Setup::Plain,
+        end: End::Command("panic"),
+        expected_ran: BOTH,
+        expected_end: Ending::Code(101),
+    },
+    Row {
+        path: "SIGTERM",
+        setup: Setup::Plain,
+        end: End::Signal(Signal::SIGTERM),
+        expected_ran: BOTH,
+        expected_end: Ending::Signal(libc::SIGTERM),
+    },
+    Row {
+        path: "SIGINT (Ctrl-C)",
+        setup: Setup::Plain,
+        end: End::Signal(Signal::SIGINT),
+        expected_ran: BOTH,
+        expected_end: Ending::Signal(libc::SIGINT),
+    },
+    Row {
+        path: "SIGHUP, not hooked",
+        setup: Setup::Plain,
+        end: End::Signal(Signal::SIGHUP),
+        expected_ran: &[],
+        expected_end: Ending::Signal(libc::SIGHUP),
+    },
+    Row {
+        path: "SIGTERM, older handler chained",
+        setup: Setup::OlderHandler,
+        end: End::Signal(Signal::SIGTERM),
+        expected_ran: &["remove_pidfile", "flush_logs", "older handler"],
+        expected_end: Ending::Signal(libc::SIGTERM),
+    },
+    Row {
+        path: "SIGHUP ignored at start, then return",
+        setup: Setup::HupIgnored,
+        end: End::HupThenReturn,
+        expected_ran: BOTH,
+        expected_end: Ending::Code(0),
+    },
+];
+
+fn main() {
+    match std::env::var(ROLE) {
+        Ok(row) => child(&row),
+        Err(_) => std::process::exit(if tour() { 0 } else { 1 }),
+    }
+}
+
+// ---- the child ----
+
+fn child(row: &str) {
+    let row = ROWS.iter().find(|r| r.path == row).expect("a known row");
+    let mut signals = vec![Signal::SIGTERM, Signal::SIGINT];
+    match row.setup {
+        Setup::Plain => {}
+        Setup::OlderHandler => install_older_handler(),
+        Setup::HupIgnored => signals.push(Signal::SIGHUP),
+    }
+    register_exit_fun(remove_pidfile, &signals).expect("register remove_pidfile");
+    println!("ready");
+    let mut command = String::new();
+    loop {
+        command.clear();
+        if std::io::stdin().read_line(&mut command).unwrap_or(0) == 0 {
+            return;
+        }
+        match command.trim() {
+            "return" => return,
+            "exit" => std::process::exit(3),
+            "panic" => panic!("the tour panics on purpose"),
+            "ping" => println!("pong"),
+            _ => {}
+        }
+    }
+}
+
+extern "C" fn older_handler(_: libc::c_int) {
+    let line = b"ran older handler\n";
+    // SAFETY: write(2) is async-signal-safe; the buffer is valid.
+    unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
+}
+
+fn install_older_handler() {
+    // SAFETY: a zeroed sigaction with a valid plain handler and empty mask.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = older_handler as extern "C" fn(libc::c_int) as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
+    }
+}
+
+// ---- the tour ----
+
+fn tour() -> bool {
+    println!("exit-attr tour: one child process per exit path.");
+    println!(
+        "Each child registers flush_logs with #[register_exit_fun(signals = [])] before main,"
+    );
+    println!(
+        "then remove_pidfile with register_exit_fun(.., &[SIGTERM, SIGINT]): it runs first.\n"
+    );
+    println!(
+        "{:<38}  {:<45}  {:<18}  ok",
+        "exit path", "exit functions ran, in order", "child ended by"
+    );
+    println!("{}", "-".repeat(108));
+    let mut all_ok = true;
+    for row in ROWS {
+        let (ran, ending) = match play(row) {
+            Ok(result) => result,
+            Err(problem) => {
+                all_ok = false;
+                println!("{:<38}  {problem}", row.path);
+                continue;
+            }
+        };
+        let ok = ran == row.expected_ran && ending == row.expected_end;
+        all_ok &= ok;
+        let ran_text = if ran.is_empty() {
+            "(none)".to_owned()
+        } else {
+            ran.join(", ")
+        };
+        println!(
+            "{:<38}  {:<45}  {:<18}  {}",
+            row.path,
+            ran_text,
+            describe(ending),
+            if ok { "yes" } else { "NO" }
+        );
+        if !ok {
+            println!(
+                "{:<38}  expected: {} / {}",
+                "",
+                row.expected_ran.join(", "),
+                describe(row.expected_end)
+            );
+        }
+    }
+    println!();
+    if all_ok {
+        println!("Every row is what exit-attr promises.");
+    } else {
+        println!("Some rows differ from what exit-attr promises.");
+    }
+    all_ok
+}
+
+fn describe(ending: Ending) -> String {
+    match ending {
+        Ending::Code(code) => format!("exit code {code}"),
+        Ending::Signal(number) => match Signal::try_from(number) {
+            Ok(signal) => format!("signal {signal}"),
+            Err(_) => format!("signal {number}"),
+        },
+    }
+}
+
+/// Runs one row's child: returns the exit functions it ran and how it ended.
+fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
+    let mut command = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
+    command
+        .env(ROLE, row.path)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        // The log line and the panic message would clutter the table.
+        .stderr(Stdio::piped());
+    if row.setup == Setup::HupIgnored {
+        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("could not start: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let lines = read_lines(child.stdout.take().expect("piped"));
+    let mut stderr = child.stderr.take().expect("piped");
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+
+    expect_line(&lines, "ready", &mut child)?;
+    match row.end {
+        End::Command(line) => writeln!(stdin, "{line}").map_err(|e| e.to_string())?,
+        End::Signal(signal) => kill(&child, signal.as_raw()),
+        End::HupThenReturn => {
+            kill(&child, libc::SIGHUP);
+            // The child answers only once it is still alive after the signal.
+            writeln!(stdin, "ping").map_err(|e| e.to_string())?;
+            expect_line(&lines, "pong", &mut child)?;
+            writeln!(stdin, "return").map_err(|e| e.to_string())?;
+        }
+    }
+    let status = wait(&mut child)?;
+    drop(stdin);
+    let ran = lines
+        .iter()
+        .filter_map(|line| line.strip_prefix("ran ").map(str::to_owned))
+        .collect();
+    let ending = match (status.code(), status.signal()) {
+        (Some(code), _) => Ending::Code(code),
+        (None, Some(signal)) => Ending::Signal(signal),
+        _ => return Err(format!("ended in an unknown way: {status}")),
+    };
+    Ok((ran, ending))
+}
+
+/// Forwards the child's stdout lines through a channel, from a thread.
+fn read_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn expect_line(
+    lines: &mpsc::Receiver<String>,
+    wanted: &str,
+    child: &mut Child,
+) -> Result<(), String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line == wanted => return Ok(()),
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("the child never printed {wanted:?}"));
+            }
+        }
+    }
+}
+
+fn kill(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+}
+
+fn wait(child: &mut Child) -> Result<ExitStatus, String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Ok(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("the child did not end within {PATIENCE:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
