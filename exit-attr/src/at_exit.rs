@@ -36,7 +36,10 @@ extern "C" fn bridge() {
         Begin::Started => {
             // On timeout, return: the C runtime then ends the process with
             // the status it was exiting with, ending the abandoned thread.
-            run::run_remaining_on_fresh_thread(run::deadline_from_now());
+            let deadline = run::deadline_from_now();
+            if !dispatcher::run_normal_exit(deadline) {
+                run::run_remaining_on_fresh_thread(deadline);
+            }
             STATE.finish();
         }
         // An exit function called `exit` on the dispatcher thread: run the

@@ -33,6 +33,10 @@ use crate::sys;
 static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
 /// The read end, owned by the dispatcher thread.
 static PIPE_READ: AtomicI32 = AtomicI32::new(-1);
+/// A second pipe, on which the dispatcher says that it has run the exit
+/// functions of a normal exit (see [`run_normal_exit`]).
+static DONE_READ: AtomicI32 = AtomicI32::new(-1);
+static DONE_WRITE: AtomicI32 = AtomicI32::new(-1);
 /// The process whose dispatcher reads the pipe (0 when there is none). A
 /// forked child inherits the parent's pipe: comparing this with `getpid()`
 /// keeps the child's signals from ever reaching the parent's dispatcher.
@@ -75,12 +79,22 @@ pub(crate) fn ensure_running(signal: Signal) -> Result<(), Error> {
     })
 }
 
-/// Creates the pipe and the thread.
+/// Creates the pipes and the thread.
 fn start() -> Result<(), (&'static str, io::Error)> {
     let [read, write] = create_pipe().map_err(|e| ("create the dispatcher's pipe", e))?;
+    let [done_read, done_write] = match create_pipe() {
+        Ok(fds) => fds,
+        Err(e) => {
+            [read, write].into_iter().for_each(close);
+            return Err(("create the dispatcher's pipe", e));
+        }
+    };
+    DONE_READ.store(done_read, Ordering::Release);
+    DONE_WRITE.store(done_write, Ordering::Release);
     if let Err(e) = spawn_thread(read) {
-        close(read);
-        close(write);
+        [read, write, done_read, done_write]
+            .into_iter()
+            .for_each(close);
         return Err(("start the dispatcher thread", e));
     }
     PIPE_READ.store(read, Ordering::Release);
@@ -136,12 +150,7 @@ fn spawn_thread(read: c_int) -> io::Result<()> {
     }
     // SAFETY: pthread_create succeeded and initialised `thread`; nobody ever
     // joins the dispatcher, so detaching it frees its resources at exit.
-    unsafe {
-        let thread = thread.assume_init();
-        #[cfg(target_os = "linux")]
-        libc::pthread_setname_np(thread, c"exit-attr".as_ptr());
-        libc::pthread_detach(thread);
-    }
+    unsafe { libc::pthread_detach(thread.assume_init()) };
     Ok(())
 }
 
@@ -162,8 +171,14 @@ pub(crate) fn notify(info: &libc::siginfo_t) -> bool {
 
 extern "C" fn dispatcher_main(read: *mut c_void) -> *mut c_void {
     let read = read as usize as c_int;
+    warm_up();
     while let Some(info) = receive(read) {
-        if let Ok(signal) = Signal::try_from(info.si_signo) {
+        if info.si_signo == NORMAL_EXIT {
+            run::run_remaining();
+            let done = DONE_WRITE.load(Ordering::Acquire);
+            // SAFETY: one byte from a valid buffer; the bridge waits for it.
+            unsafe { libc::write(done, [1u8].as_ptr().cast(), 1) };
+        } else if let Ok(signal) = Signal::try_from(info.si_signo) {
             act_on(signal, info);
         }
     }
@@ -172,6 +187,78 @@ extern "C" fn dispatcher_main(read: *mut c_void) -> *mut c_void {
     // process by the signal.
     OWNER_PID.store(0, Ordering::Release);
     std::ptr::null_mut()
+}
+
+/// Pays, while the program starts and on this thread rather than the main
+/// one, the one-time costs that would otherwise fall between a signal and
+/// its exit functions: naming the thread, glibc's per-thread malloc arena,
+/// the standard library's thread handle, and the first pages of the stack.
+fn warm_up() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_NAME names the calling thread from a C string.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, c"exit-attr".as_ptr());
+    }
+    drop(std::hint::black_box(Box::new(0_u64)));
+    drop(std::thread::current());
+    std::hint::black_box([0_u8; 32 * 1024]);
+}
+
+/// The message the `atexit` bridge sends to have the dispatcher run the exit
+/// functions of a normal exit: a `siginfo_t` for no signal.
+const NORMAL_EXIT: c_int = 0;
+
+/// Runs the exit functions of a normal exit on the dispatcher thread, which
+/// has working thread-locals and is already running: cheaper than starting
+/// a thread while the process exits. Waits until they have run, or until
+/// `deadline`, when the rest are abandoned. Returns false, having done
+/// nothing, if this process has no dispatcher (or its pipe is full).
+pub(crate) fn run_normal_exit(deadline: Option<Instant>) -> bool {
+    // SAFETY: getpid cannot fail.
+    if OWNER_PID.load(Ordering::Acquire) != unsafe { libc::getpid() } {
+        return false;
+    }
+    let mut request = MaybeUninit::<libc::siginfo_t>::zeroed();
+    // SAFETY: a zeroed siginfo_t is valid; si_signo 0 names no signal.
+    unsafe { (*request.as_mut_ptr()).si_signo = NORMAL_EXIT };
+    let write = PIPE_WRITE.load(Ordering::Acquire);
+    // SAFETY: `request` is valid for MESSAGE bytes.
+    let sent = unsafe { libc::write(write, request.as_ptr().cast(), MESSAGE) };
+    if sent != MESSAGE as isize {
+        return false;
+    }
+    let done = DONE_READ.load(Ordering::Acquire);
+    loop {
+        let timeout = match deadline {
+            None => -1,
+            Some(deadline) => {
+                // Rounded up to whole milliseconds, so that it never wakes early.
+                let left = deadline.saturating_duration_since(Instant::now());
+                c_int::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(c_int::MAX)
+            }
+        };
+        let mut poll = libc::pollfd {
+            fd: done,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let ready = unsafe { libc::poll(&mut poll, 1, timeout) };
+        if ready > 0 {
+            let mut byte = 0_u8;
+            // SAFETY: one byte into a valid buffer.
+            unsafe { libc::read(done, (&mut byte as *mut u8).cast(), 1) };
+            return true;
+        }
+        if ready == 0 {
+            run::abandon();
+            return true;
+        }
+        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            // Cannot wait: better to run them here than not at all.
+            return false;
+        }
+    }
 }
 
 /// Reads one message, or `None` if the pipe is broken.
@@ -293,8 +380,9 @@ pub(crate) fn restart_after_fork() {
         return;
     }
     OWNER_PID.store(0, Ordering::Release);
-    close(PIPE_READ.swap(-1, Ordering::AcqRel));
-    close(PIPE_WRITE.swap(-1, Ordering::AcqRel));
+    for fd in [&PIPE_READ, &PIPE_WRITE, &DONE_READ, &DONE_WRITE] {
+        close(fd.swap(-1, Ordering::AcqRel));
+    }
     if start().is_err() {
         sys::write_stderr(
             b"exit-attr: could not start a dispatcher thread in the forked child; its hooked signals will end it without running exit functions\n",

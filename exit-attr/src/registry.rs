@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 
 use crate::at_exit;
@@ -57,14 +58,21 @@ pub(crate) struct Entry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Key {
     slot: usize,
-    generation: u64,
+    generation: u32,
 }
 
+/// A slot of the slab. Links are `u32` to keep nodes small: registering many
+/// closures is dominated by the memory the slab touches.
 struct Node {
     entry: Option<Entry>,
-    generation: u64,
-    previous: Option<usize>,
-    next: Option<usize>,
+    generation: u32,
+    previous: Option<u32>,
+    next: Option<u32>,
+}
+
+/// A slot index as stored in a link.
+fn link(slot: usize) -> u32 {
+    u32::try_from(slot).expect("fewer than 2^32 registrations")
 }
 
 pub(crate) struct Registry {
@@ -76,7 +84,7 @@ pub(crate) struct Registry {
     tail: Option<usize>,
     /// Function address to slot, so that registering a function again finds
     /// it without a scan. Created on first use (`HashMap::new` is not const).
-    functions: Option<HashMap<usize, usize>>,
+    functions: Option<HashMap<usize, usize, BuildHasherDefault<AddressHasher>>>,
     /// For each signal number, how many registrations list it: when an
     /// unregistration brings it to zero, the signal is given back.
     listeners: [u32; 64],
@@ -122,7 +130,7 @@ impl Registry {
         let node = Node {
             entry: Some(entry),
             generation: 0,
-            previous: self.tail,
+            previous: self.tail.map(link),
             next: None,
         };
         let slot = match self.free.pop() {
@@ -137,7 +145,7 @@ impl Registry {
             }
         };
         match self.tail {
-            Some(tail) => self.nodes[tail].next = Some(slot),
+            Some(tail) => self.nodes[tail].next = Some(link(slot)),
             None => self.head = Some(slot),
         }
         self.tail = Some(slot);
@@ -151,24 +159,56 @@ impl Registry {
     fn remove(&mut self, slot: usize) -> Option<Entry> {
         let node = &mut self.nodes[slot];
         let entry = node.entry.take()?;
-        node.generation += 1;
+        node.generation = node.generation.wrapping_add(1);
         let (previous, next) = (node.previous.take(), node.next.take());
         match previous {
-            Some(previous) => self.nodes[previous].next = next,
-            None => self.head = next,
+            Some(previous) => self.nodes[previous as usize].next = next,
+            None => self.head = next.map(|n| n as usize),
         }
         match next {
-            Some(next) => self.nodes[next].previous = previous,
-            None => self.tail = previous,
+            Some(next) => self.nodes[next as usize].previous = previous,
+            None => self.tail = previous.map(|p| p as usize),
         }
-        self.free.push(slot);
+        // Once closed, slots are never reused, and taking the next exit
+        // function must not allocate (see `run::log_signal`).
+        if !self.closed {
+            self.free.push(slot);
+        }
         Some(entry)
     }
 
     /// The registrations waiting to run, oldest first.
     fn entries(&self) -> impl Iterator<Item = &Entry> {
-        std::iter::successors(self.head, |&slot| self.nodes[slot].next)
+        std::iter::successors(self.head, |&slot| self.nodes[slot].next.map(|n| n as usize))
             .filter_map(|slot| self.nodes[slot].entry.as_ref())
+    }
+}
+
+/// Hashes function addresses for the `functions` map: one multiply instead
+/// of SipHash, which guards against attacker-chosen keys that addresses are
+/// not.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the entropy in the high bits; the table also
+        // indexes with the low ones.
+        self.0 ^ (self.0 >> 32)
     }
 }
 
@@ -216,7 +256,7 @@ pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
                     let key = registry.push(entry);
                     registry
                         .functions
-                        .get_or_insert_with(HashMap::new)
+                        .get_or_insert_with(HashMap::default)
                         .insert(address, key.slot);
                     key
                 }
@@ -267,19 +307,41 @@ pub(crate) fn take_next() -> Option<Entry> {
     registry.remove(tail)
 }
 
-/// The distinct log functions of the registrations that list `signal`, in
-/// registration order.
-pub(crate) fn logfuns_for(signal: Signal) -> Vec<fn(&str)> {
-    let registry = REGISTRY.lock();
-    let mut logfuns: Vec<fn(&str)> = Vec::new();
-    for entry in registry.entries() {
-        if let Some(logfun) = entry.logfun.filter(|_| entry.signals.contains(signal)) {
-            if !logfuns.iter().any(|&seen| seen as usize == logfun as usize) {
-                logfuns.push(logfun);
+/// Calls `call` with each distinct log function of the registrations that
+/// list `signal`, in registration order, outside the registry lock (a log
+/// function is user code). Allocates only past eight distinct functions.
+pub(crate) fn with_logfuns_for(signal: Signal, mut call: impl FnMut(fn(&str))) {
+    const INLINE: usize = 8;
+    let mut inline: [Option<fn(&str)>; INLINE] = [None; INLINE];
+    let mut overflow: Vec<fn(&str)> = Vec::new();
+    {
+        let registry = REGISTRY.lock();
+        let mut count = 0;
+        for entry in registry.entries() {
+            let Some(logfun) = entry.logfun.filter(|_| entry.signals.contains(signal)) else {
+                continue;
+            };
+            let seen = inline[..count.min(INLINE)]
+                .iter()
+                .flatten()
+                .chain(&overflow)
+                .any(|&seen| seen as usize == logfun as usize);
+            if seen {
+                continue;
             }
+            if count < INLINE {
+                inline[count] = Some(logfun);
+            } else {
+                overflow.push(logfun);
+            }
+            count += 1;
         }
     }
-    logfuns
+    inline
+        .into_iter()
+        .flatten()
+        .chain(overflow)
+        .for_each(&mut call);
 }
 
 /// In a forked child whose exit state went back to idle: accept

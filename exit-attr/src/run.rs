@@ -138,16 +138,28 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 /// Calls, once each, the distinct log functions of the registrations that
 /// list `signal`, with the line the contract fixes.
+///
+/// Allocates nothing in the usual case (a few distinct log functions): a
+/// thread's first allocation makes glibc set up a memory arena for it, which
+/// would otherwise sit between the signal and the exit functions.
 pub(crate) fn log_signal(signal: Signal) {
-    let line = format!(
-        "signal {signal} received by process with PID {}",
-        std::process::id()
-    );
-    for logfun in registry::logfuns_for(signal) {
-        if panic::catch_unwind(AssertUnwindSafe(|| logfun(&line))).is_err() {
+    let mut buffer = [0_u8; 96];
+    let length = {
+        let mut cursor = &mut buffer[..];
+        // The longest line is 59 bytes: it always fits.
+        let _ = write!(
+            cursor,
+            "signal {signal} received by process with PID {}",
+            std::process::id()
+        );
+        96 - cursor.len()
+    };
+    let line = std::str::from_utf8(&buffer[..length]).unwrap_or_default();
+    registry::with_logfuns_for(signal, |logfun| {
+        if panic::catch_unwind(AssertUnwindSafe(|| logfun(line))).is_err() {
             report(format_args!("exit-attr: the log function panicked"));
         }
-    }
+    });
 }
 
 /// The default log function: the line on standard error.
