@@ -143,22 +143,39 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 /// thread's first allocation makes glibc set up a memory arena for it, which
 /// would otherwise sit between the signal and the exit functions.
 pub(crate) fn log_signal(signal: Signal) {
-    let mut buffer = [0_u8; 96];
+    let mut buffer = [0_u8; LINE_CAPACITY];
+    let line = log_line(signal, &mut buffer);
+    registry::with_logfuns_for(signal, |logfun| {
+        if panic::catch_unwind(AssertUnwindSafe(|| logfun(line))).is_err() {
+            report(format_args!("exit-attr: the log function panicked"));
+        }
+    });
+}
+
+/// Room for the longest log line (59 bytes).
+const LINE_CAPACITY: usize = 96;
+
+/// Formats the log line for `signal` into `buffer`.
+fn log_line(signal: Signal, buffer: &mut [u8; LINE_CAPACITY]) -> &str {
     let length = {
         let mut cursor = &mut buffer[..];
-        // The longest line is 59 bytes: it always fits.
         let _ = write!(
             cursor,
             "signal {signal} received by process with PID {}",
             std::process::id()
         );
-        96 - cursor.len()
+        LINE_CAPACITY - cursor.len()
     };
-    let line = std::str::from_utf8(&buffer[..length]).unwrap_or_default();
-    registry::with_logfuns_for(signal, |logfun| {
-        if panic::catch_unwind(AssertUnwindSafe(|| logfun(line))).is_err() {
-            report(format_args!("exit-attr: the log function panicked"));
-        }
+    std::str::from_utf8(&buffer[..length]).unwrap_or_default()
+}
+
+/// Runs the signal path's formatting and registry walk once without calling
+/// anything, so that their code is in memory before a signal needs it.
+pub(crate) fn log_line_for_warm_up() {
+    let mut buffer = [0_u8; LINE_CAPACITY];
+    std::hint::black_box(log_line(Signal::SIGTERM, &mut buffer));
+    registry::with_logfuns_for(Signal::SIGTERM, |logfun| {
+        std::hint::black_box(logfun);
     });
 }
 
