@@ -203,9 +203,8 @@ fn warm_up() {
     drop(std::thread::current());
     std::hint::black_box([0_u8; 32 * 1024]);
     // Fault in the code of the signal path (it is cold until a signal comes):
-    // formatting the log line, the registry walk, the state.
+    // formatting the log line and the registry walk.
     run::log_line_for_warm_up();
-    std::hint::black_box(STATE.is_running());
 }
 
 /// The message the `atexit` bridge sends to have the dispatcher run the exit
