@@ -40,7 +40,8 @@ fn quick_mode_runs_every_variant_and_prints_the_tables() {
         "| with exit-attr",
         "| diagnostic: without exit-attr, ends in `_exit(0)`",
         "| diagnostic: with exit-attr, ends in `_exit(0)`",
-        "| raw pthread, default stack, named (exit-attr today)",
+        "| raw pthread, default stack, named by the creator (exit-attr before)",
+        "| raw pthread, names itself, then warms up (exit-attr now)",
         "| std::thread, 64 KiB stack, named",
         "## 2. Signal to cleanup latency",
         "| exit-attr: register_exit_fun(f, &[SIGTERM])",
@@ -49,6 +50,7 @@ fn quick_mode_runs_every_variant_and_prints_the_tables() {
         "| signal-hook: Signals on a thread",
         "| tokio: signal(terminate), current thread",
         "| raw handler → pipe → thread (floor)",
+        "| raw handler → sem_post → thread (ctrlc's mechanism)",
         "| diagnostic: exit-attr (logfun = None), glibc arena_max=1",
         "## 3. Registration",
         "| register_exit_closure(.., &[])",
@@ -58,6 +60,7 @@ fn quick_mode_runs_every_variant_and_prints_the_tables() {
         "| register_exit_fun, same fn again",
         "| glibc atexit",
         "| exit-attr closures",
+        "| exit-attr closures, dispatcher running",
         "## Goals",
     ] {
         assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");

@@ -80,9 +80,11 @@
 //! panics. A dedicated thread (`exit-attr`, started when the first signal is
 //! hooked, with every signal blocked) reads the pipe and runs the exit
 //! functions, so they may allocate, lock and print. On the normal path they
-//! run on a fresh thread, because the C runtime has already destroyed the
-//! exiting thread's thread-locals when it calls `atexit` handlers:
-//! `thread_local!` values and `std::thread::current()` work on every path.
+//! run on that thread too (or, if no signal is hooked, on a fresh one), not
+//! on the exiting thread, because the C runtime has already destroyed its
+//! thread-locals when it calls `atexit` handlers: `thread_local!` values and
+//! `std::thread::current()` work on every path. Exit functions run with every
+//! signal blocked on the dispatcher thread.
 //!
 //! ## Calling `exit` from an exit function
 //!

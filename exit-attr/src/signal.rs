@@ -297,11 +297,19 @@ impl SignalSet {
         SignalSet(self.0 & !other.0)
     }
 
+    /// The signals in the set, in ascending order of number: one step per
+    /// member, not per known signal (registration calls it every time).
     pub(crate) fn iter(self) -> impl Iterator<Item = Signal> {
-        Signal::ALL
-            .iter()
-            .copied()
-            .filter(move |&s| self.contains(s))
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let number = bits.trailing_zeros();
+            bits &= bits - 1;
+            // Only `Signal`s are ever inserted, so the bit names one.
+            Some(Signal(number as c_int))
+        })
     }
 }
 

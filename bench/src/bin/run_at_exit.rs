@@ -14,7 +14,11 @@
 //!
 //! Kinds:
 //! - `exit-attr`: `register_exit_closure(.., &[])` of closures that each
-//!   capture a `usize` (one small allocation each, freed when it runs);
+//!   capture a `usize` (one small allocation each, freed when it runs); no
+//!   signal is hooked, so there is no dispatcher thread and exit-attr runs
+//!   them on a thread it starts at exit;
+//! - `exit-attr-dispatcher`: the same, with the marker listing SIGTERM, which
+//!   starts the dispatcher thread: exit-attr runs them on it;
 //! - `atexit`: glibc's `atexit` of one `extern "C" fn`, `count` times.
 
 use std::hint::black_box;
@@ -39,13 +43,18 @@ extern "C" fn atexit_noop() {
 }
 
 fn main() {
-    let usage = "usage: run_at_exit exit-attr|atexit COUNT";
+    let usage = "usage: run_at_exit exit-attr|exit-attr-dispatcher|atexit COUNT";
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
     match args.get(1).map(String::as_str) {
-        Some("exit-attr") => {
+        Some(kind @ ("exit-attr" | "exit-attr-dispatcher")) => {
+            let signals: &[exit_attr::Signal] = if kind == "exit-attr" {
+                &[]
+            } else {
+                &[exit_attr::Signal::SIGTERM]
+            };
             // The handles are dropped at once, which keeps the registrations.
-            exit_attr::register_exit_closure(marker, &[]).expect("register");
+            exit_attr::register_exit_closure(marker, signals).expect("register");
             for i in 0..count {
                 let closure = move || {
                     black_box(i);

@@ -33,13 +33,18 @@ const VARIANTS: [(&str, &str, &[&str], usize); 4] = [
     ),
 ];
 
-const CREATIONS: [(&str, &str); 7] = [
+const CREATIONS: [(&str, &str); 9] = [
     ("no thread (baseline)", "none"),
     (
-        "raw pthread, default stack, named (exit-attr today)",
+        "raw pthread, default stack, named by the creator (exit-attr before)",
         "pthread",
     ),
     ("raw pthread, default stack, unnamed", "pthread-unnamed"),
+    ("raw pthread, default stack, names itself", "pthread-inside"),
+    (
+        "raw pthread, names itself, then warms up (exit-attr now)",
+        "pthread-warm",
+    ),
     ("raw pthread, 256 KiB stack, named", "pthread-256k"),
     ("raw pthread, 64 KiB stack, named", "pthread-64k"),
     ("std::thread, default 2 MiB stack, named", "std"),
@@ -283,10 +288,14 @@ fn dispatcher_creation(programs: &Programs, config: &Config, section: &mut Secti
          {} interleaved runs of each variant). Each run creates one thread that blocks \
          on a pipe, as the dispatcher does, with every signal blocked around the \
          creation. *create call*: the creating thread's time, from blocking the signals \
-         to having named and detached the thread; *until it runs*: until the new \
-         thread's first instruction (it runs on the other core); *process wall*: the \
-         whole process, spawn to exit, as above, in which `main` waits until the new \
-         thread runs before it returns (the real dispatcher is not waited for); *VmRSS*, *VmHWM*: the process's \
+         to having detached the thread (and named it, in the rows where the creator \
+         names it); *until it runs*: until the new thread's first instruction (it runs \
+         on the other core), or, in the *warms up* row, until the end of its warm-up \
+         (naming itself, one allocation, so that glibc creates its malloc arena, its \
+         `std::thread::current()` handle, 32 KiB of stack, a formatted line; as \
+         exit-attr's dispatcher does); *process wall*: the whole process, spawn to \
+         exit, as above, in which `main` waits until the new thread runs (or is warmed \
+         up) before it returns; *VmRSS*, *VmHWM*: the process's \
          resident set and its peak, read from `/proc/self/status` once the thread \
          runs (the baseline row gives the absolute values).\n\n{}",
         wall[0].len(),
