@@ -298,6 +298,23 @@ fn closures_from_eight_threads_run_once_each_at_exit_and_unregistered_ones_never
     assert_eq!(outcome.stderr, "");
 }
 
+/// Ends `fixture` by SIGTERM or by a return from `main`, and checks that it
+/// ended that way.
+fn end(mut fixture: Fixture, by_signal: bool) -> Outcome {
+    if by_signal {
+        fixture.signal(libc::SIGTERM);
+    } else {
+        fixture.send("return");
+    }
+    let outcome = fixture.finish();
+    if by_signal {
+        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    } else {
+        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    }
+    outcome
+}
+
 /// Ends a fixture that has set up `unregister-inside` (with `arg`) by a
 /// SIGTERM and by a return from `main`, and checks what ran each time.
 fn unregister_inside(arg: &str, expected: &[&str]) {
@@ -306,17 +323,7 @@ fn unregister_inside(arg: &str, expected: &[&str]) {
         let mut fixture = Fixture::start(&[]);
         fixture.send(&command);
         fixture.wait_for("unregister-inside ready");
-        if by_signal {
-            fixture.signal(libc::SIGTERM);
-        } else {
-            fixture.send("return");
-        }
-        let outcome = fixture.finish();
-        if by_signal {
-            assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-        } else {
-            assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
-        }
+        let outcome = end(fixture, by_signal);
         assert_eq!(outcome.ran(), expected, "signal: {by_signal}");
     }
 }
@@ -350,18 +357,8 @@ fn fork_then_exec_during_a_registration_storm_neither_hangs_nor_breaks_the_signa
 #[test]
 fn registering_a_closure_from_an_exit_function_is_an_error_without_deadlock() {
     for by_signal in [true, false] {
-        let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "registers_closure:"]);
-        if by_signal {
-            fixture.signal(libc::SIGTERM);
-        } else {
-            fixture.send("return");
-        }
-        let outcome = fixture.finish();
-        if by_signal {
-            assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-        } else {
-            assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
-        }
+        let fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "registers_closure:"]);
+        let outcome = end(fixture, by_signal);
         assert_eq!(
             outcome.ran(),
             [

@@ -94,17 +94,21 @@ pub(crate) struct Registry {
 
 /// The process's registrations. Also the lock that the `fork` handlers hold
 /// across `fork()`, so a child never inherits them half-changed.
-pub(crate) static REGISTRY: Lock<Registry> = Lock::new(Registry {
-    nodes: Vec::new(),
-    free: Vec::new(),
-    head: None,
-    tail: None,
-    functions: None,
-    listeners: [0; 64],
-    closed: false,
-});
+pub(crate) static REGISTRY: Lock<Registry> = Lock::new(Registry::new());
 
 impl Registry {
+    const fn new() -> Registry {
+        Registry {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            head: None,
+            tail: None,
+            functions: None,
+            listeners: [0; 64],
+            closed: false,
+        }
+    }
+
     /// Counts `signals` as listed once more.
     fn listen(&mut self, signals: SignalSet) {
         for signal in signals.iter() {
@@ -363,25 +367,13 @@ mod tests {
         }
     }
 
-    fn empty() -> Registry {
-        Registry {
-            nodes: Vec::new(),
-            free: Vec::new(),
-            head: None,
-            tail: None,
-            functions: None,
-            listeners: [0; 64],
-            closed: false,
-        }
-    }
-
     fn count(registry: &Registry) -> usize {
         registry.entries().count()
     }
 
     #[test]
     fn removing_from_any_place_keeps_the_order_of_the_rest() {
-        let mut registry = empty();
+        let mut registry = Registry::new();
         let keys: Vec<Key> = (0..5).map(|n| registry.push(entry(n))).collect();
         assert!(registry.remove(keys[2].slot).is_some());
         assert!(registry.remove(keys[0].slot).is_some());
@@ -394,7 +386,7 @@ mod tests {
 
     #[test]
     fn a_reused_slot_gets_a_new_generation() {
-        let mut registry = empty();
+        let mut registry = Registry::new();
         let first = registry.push(entry(0));
         registry.remove(first.slot);
         let second = registry.push(entry(1));
