@@ -134,12 +134,7 @@ fn signals_no_annotation_lists_keep_their_default_action() {
 #[test]
 fn a_forked_child_runs_its_own_copies() {
     let mut fixture = Fixture::start_attr();
-    fixture.send("fork");
-    fixture.wait_for("child ready");
-    let forked = fixture.wait_for_prefix("forked ");
-    let child: i32 = forked["forked ".len()..].parse().unwrap();
-    common::send_signal(child, libc::SIGTERM);
-    fixture.wait_for("child ended by signal 15");
+    let child = fixture.fork_and_terminate_child(1);
     fixture.send("return");
     let outcome = fixture.finish();
     assert_eq!(outcome.code(), Some(0), "{outcome:#?}");

@@ -11,22 +11,6 @@ use common::{Fixture, Outcome, send_signal};
 const TWO: &[&str] = &["--fun", "first:TERM", "--fun", "second:"];
 const CHILD_ENDED: &str = "child ended by signal 15";
 
-/// Sends `fork` for the `nth` time (counting from 1), SIGTERMs the child
-/// once both sides are ready, waits until the parent has reaped it, and
-/// returns the child's pid.
-fn fork_and_terminate_child(fixture: &mut Fixture, nth: usize) -> i32 {
-    fixture.send("fork");
-    fixture.wait_for_nth_prefix("child ready", nth);
-    let forked = fixture.wait_for_nth_prefix("forked ", nth);
-    let child: i32 = forked["forked ".len()..]
-        .parse()
-        .unwrap_or_else(|_| panic!("no pid in {forked:?}"));
-    assert_ne!(child, fixture.pid());
-    send_signal(child, libc::SIGTERM);
-    fixture.wait_for_nth_prefix(CHILD_ENDED, nth);
-    child
-}
-
 /// The lines the fixture prints for one fork whose child SIGTERM ended:
 /// `child ready` and `forked PID` in either order, then the child's exit
 /// functions, then the parent's report. Returns the lines that follow.
@@ -70,7 +54,7 @@ fn expect_parent_exit(outcome: &Outcome, children: &[i32]) {
 fn a_signal_to_a_forked_child_ends_the_child_and_not_the_parent() {
     for _ in 0..20 {
         let mut fixture = Fixture::start(TWO);
-        let child = fork_and_terminate_child(&mut fixture, 1);
+        let child = fixture.fork_and_terminate_child(1);
         fixture.send("return");
         let outcome = fixture.finish();
         expect_parent_exit(&outcome, &[child]);
@@ -121,8 +105,8 @@ fn a_signal_sent_before_the_child_is_ready_is_handled_by_the_child() {
 #[test]
 fn a_parent_can_fork_again_after_a_child_ended() {
     let mut fixture = Fixture::start(TWO);
-    let one = fork_and_terminate_child(&mut fixture, 1);
-    let two = fork_and_terminate_child(&mut fixture, 2);
+    let one = fixture.fork_and_terminate_child(1);
+    let two = fixture.fork_and_terminate_child(2);
     assert_ne!(one, two);
     fixture.send("return");
     let outcome = fixture.finish();
@@ -132,7 +116,7 @@ fn a_parent_can_fork_again_after_a_child_ended() {
 #[test]
 fn the_parent_still_dies_by_its_own_signal_after_a_child_did() {
     let mut fixture = Fixture::start(TWO);
-    let child = fork_and_terminate_child(&mut fixture, 1);
+    let child = fixture.fork_and_terminate_child(1);
     fixture.signal(libc::SIGTERM);
     let outcome = fixture.finish();
     assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");

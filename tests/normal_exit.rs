@@ -3,17 +3,7 @@
 
 mod common;
 
-use common::Fixture;
-
-const THREE: &[&str] = &[
-    "--fun",
-    "first:TERM",
-    "--fun",
-    "second:TERM,INT",
-    "--fun",
-    "third:",
-];
-const REVERSED: &[&str] = &["ran third", "ran second", "ran first"];
+use common::{Fixture, REVERSED, THREE};
 
 #[test]
 fn return_from_main_runs_every_function_once_in_reverse_order() {

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
-use common::{Fixture, Outcome, TIMEOUT};
+use common::{Fixture, Outcome, REVERSED, THREE, TIMEOUT};
 
 /// The signals a test may hook and send, as the fixture spells them.
 const HOOKABLE: &[(&str, i32)] = &[
@@ -22,16 +22,6 @@ const HOOKABLE: &[(&str, i32)] = &[
     ("ALRM", libc::SIGALRM),
     ("TERM", libc::SIGTERM),
 ];
-
-const THREE: &[&str] = &[
-    "--fun",
-    "first:TERM",
-    "--fun",
-    "second:TERM,INT",
-    "--fun",
-    "third:",
-];
-const REVERSED: &[&str] = &["ran third", "ran second", "ran first"];
 
 /// Held for reading while a test spawns a fixture, and for writing by the
 /// test that closes the fixture's stdout: a child forked by another test

@@ -162,12 +162,7 @@ fn the_signal_path_is_clean() {
 #[test]
 fn a_forked_child_is_clean() {
     under_each_tool("fork", |mut fixture| {
-        fixture.send("fork");
-        fixture.wait_for("child ready");
-        let forked = fixture.wait_for_prefix("forked ");
-        let child: i32 = forked["forked ".len()..].parse().unwrap();
-        common::send_signal(child, libc::SIGTERM);
-        fixture.wait_for("child ended by signal 15");
+        fixture.fork_and_terminate_child(1);
         fixture.send("return");
         let outcome = fixture.finish();
         assert_eq!(outcome.code(), Some(0), "{outcome:#?}");

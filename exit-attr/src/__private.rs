@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
-use crate::registry::{self, Callback, Entry, Label};
+use crate::registry::{self, Callback, Label};
 use crate::signal::Signal;
 
 /// The log function of `#[register_exit_fun]` without `logfun`: the line on
@@ -22,15 +22,9 @@ pub fn default_logfun(line: &str) {
 /// at normal exit whenever it could be registered at all.
 pub fn register(fun: fn(), name: &'static str, signals: &[Signal], logfun: Option<fn(&str)>) {
     static SETUP_FAILURE_REPORTED: AtomicBool = AtomicBool::new(false);
-    let entry = Entry {
-        callback: Callback::Function(fun),
-        label: Label::Name(name),
-        signals: signals.iter().copied().collect(),
-        logfun,
-    };
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        registry::register(entry, signals)
-    }));
+    let outcome = std::panic::catch_unwind(|| {
+        registry::register(Callback::Function(fun), Label::Name(name), signals, logfun)
+    });
     let message = match outcome {
         Ok(Ok(_)) => return,
         Ok(Err(Error::Setup { .. })) if SETUP_FAILURE_REPORTED.swap(true, Ordering::AcqRel) => {

@@ -1,7 +1,7 @@
 //! Closures as exit functions, and the handle that unregisters them.
 
 use crate::error::Error;
-use crate::registry::{self, Callback, Entry, Key, Label};
+use crate::registry::{self, Callback, Key, Label};
 use crate::run;
 use crate::signal::Signal;
 
@@ -43,13 +43,10 @@ pub fn register_exit_closure<F>(f: F, signals: &[Signal]) -> Result<ExitHandle, 
 where
     F: FnOnce() + Send + 'static,
 {
-    let entry = Entry {
-        callback: Callback::Closure(Box::new(f)),
-        label: Label::Caller(std::panic::Location::caller()),
-        signals: signals.iter().copied().collect(),
-        logfun: Some(run::log_to_stderr),
-    };
-    registry::register(entry, signals).map(|key| ExitHandle { key })
+    let label = Label::Caller(std::panic::Location::caller());
+    let logfun = Some(run::log_to_stderr as fn(&str));
+    registry::register(Callback::Closure(Box::new(f)), label, signals, logfun)
+        .map(|key| ExitHandle { key })
 }
 
 /// A registered exit closure, returned by [`register_exit_closure`].

@@ -292,7 +292,7 @@ pub use crate::signal::Signal;
 /// ```
 pub use exit_attr_macros::register_exit_fun;
 
-use crate::registry::{Callback, Entry, Label};
+use crate::registry::{Callback, Label};
 
 /// The process's one exit state. Built here rather than in `state.rs`,
 /// which is also compiled against loom's atomics, whose constructors are not
@@ -345,11 +345,7 @@ static STATE: state::ExitState = state::ExitState {
 /// ```
 #[track_caller]
 pub fn register_exit_fun(fun: fn(), signals: &[Signal]) -> Result<(), Error> {
-    let entry = Entry {
-        callback: Callback::Function(fun),
-        label: Label::Caller(std::panic::Location::caller()),
-        signals: signals.iter().copied().collect(),
-        logfun: Some(run::log_to_stderr),
-    };
-    registry::register(entry, signals).map(drop)
+    let label = Label::Caller(std::panic::Location::caller());
+    let logfun = Some(run::log_to_stderr as fn(&str));
+    registry::register(Callback::Function(fun), label, signals, logfun).map(drop)
 }

@@ -216,15 +216,26 @@ impl Hasher for AddressHasher {
     }
 }
 
-/// Registers `entry`, or, for a function registered before, adds its signals
-/// to that registration. Then hooks every signal it lists.
+/// Registers `callback`, or, for a function registered before, adds its
+/// signals to that registration. Then hooks every signal it lists.
 ///
 /// On an `Err` about a signal, the registration stays in place for normal
 /// exit and for the signals that were hooked.
-pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
+pub(crate) fn register(
+    callback: Callback,
+    label: Label,
+    signals: &[Signal],
+    logfun: Option<fn(&str)>,
+) -> Result<Key, Error> {
     for signal in signals {
         signal.check_hookable()?;
     }
+    let entry = Entry {
+        callback,
+        label,
+        signals: signals.iter().copied().collect(),
+        logfun,
+    };
     let mut registry = REGISTRY.lock();
     if registry.closed {
         return Err(Error::ExitInProgress);

@@ -12,6 +12,20 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// Three registrations for the function-form fixture: `first` for SIGTERM,
+/// `second` for SIGTERM and SIGINT, `third` for no signal.
+pub const THREE: &[&str] = &[
+    "--fun",
+    "first:TERM",
+    "--fun",
+    "second:TERM,INT",
+    "--fun",
+    "third:",
+];
+
+/// What [`THREE`] prints when all three run: in reverse order of registration.
+pub const REVERSED: &[&str] = &["ran third", "ran second", "ran first"];
+
 /// How long any single wait may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -252,6 +266,22 @@ impl Fixture {
             }
             std::thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    /// Sends `fork` for the `nth` time (counting from 1), SIGTERMs the child
+    /// once both sides are ready, waits until the parent has reaped it
+    /// (`child ended by signal 15`), and returns the child's pid.
+    pub fn fork_and_terminate_child(&mut self, nth: usize) -> i32 {
+        self.send("fork");
+        self.wait_for_nth_prefix("child ready", nth);
+        let forked = self.wait_for_nth_prefix("forked ", nth);
+        let child: i32 = forked["forked ".len()..]
+            .parse()
+            .unwrap_or_else(|_| panic!("no pid in {forked:?}"));
+        assert_ne!(child, self.pid());
+        send_signal(child, libc::SIGTERM);
+        self.wait_for_nth_prefix("child ended by signal 15", nth);
+        child
     }
 
     /// Sends `signal` to the fixture with `kill(2)`.
