@@ -19,7 +19,7 @@ mod atomic {
     }
 }
 
-#[path = "../exit-attr/src/state.rs"]
+#[path = "../exit-attr/src/state/machine.rs"]
 #[allow(dead_code)] // the runtime uses parts this model does not
 mod state;
 

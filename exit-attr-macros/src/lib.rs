@@ -8,6 +8,7 @@
 mod args;
 mod errors;
 mod expand;
+mod signal_table;
 mod valid;
 
 use proc_macro::TokenStream;

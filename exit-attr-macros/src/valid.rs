@@ -4,113 +4,23 @@ use quote::{ToTokens, quote};
 use syn::{FnArg, Item, ItemFn, ReturnType, Safety, Signature};
 
 use crate::errors::Errors;
-
-/// The signals `exit_attr::Signal` names whose default action ends the
-/// process and that can be hooked. `SIGSTKFLT`, `SIGIO` and `SIGPWR` exist
-/// only on Linux and Android; elsewhere the expansion's reference to them
-/// fails to resolve, with the error on the user's token.
-const HOOKABLE: &[&str] = &[
-    "SIGHUP",
-    "SIGINT",
-    "SIGQUIT",
-    "SIGABRT",
-    "SIGUSR1",
-    "SIGUSR2",
-    "SIGPIPE",
-    "SIGALRM",
-    "SIGTERM",
-    "SIGSTKFLT",
-    "SIGXCPU",
-    "SIGXFSZ",
-    "SIGVTALRM",
-    "SIGPROF",
-    "SIGIO",
-    "SIGPWR",
-    "SIGSYS",
-];
-
-/// Every other signal name, with why it cannot be listed.
-const REJECTED: &[(&str, &str)] = &[
-    (
-        "SIGKILL",
-        "cannot be caught, so no exit function can run for it",
-    ),
-    (
-        "SIGSTOP",
-        "cannot be caught, so no exit function can run for it",
-    ),
-    ("SIGCHLD", NOT_TERMINATING),
-    ("SIGCONT", NOT_TERMINATING),
-    ("SIGTSTP", NOT_TERMINATING),
-    ("SIGTTIN", NOT_TERMINATING),
-    ("SIGTTOU", NOT_TERMINATING),
-    ("SIGURG", NOT_TERMINATING),
-    ("SIGWINCH", NOT_TERMINATING),
-    ("SIGSEGV", SYNCHRONOUS),
-    ("SIGBUS", SYNCHRONOUS),
-    ("SIGILL", SYNCHRONOUS),
-    ("SIGFPE", SYNCHRONOUS),
-    ("SIGTRAP", SYNCHRONOUS),
-];
-
-const NOT_TERMINATING: &str =
-    "does not end the process by default, so there is nothing to clean up";
-const SYNCHRONOUS: &str =
-    "is a synchronous fault signal: the faulting thread cannot wait for exit functions";
+use crate::signal_table;
 
 /// Why `name` cannot be listed in `signals = [...]`, or `None` if it can.
+/// `SIGSTKFLT`, `SIGIO` and `SIGPWR` exist only on Linux and Android;
+/// elsewhere the expansion's reference to them fails to resolve, with the
+/// error on the user's token.
 pub(crate) fn signal_problem(name: &str) -> Option<String> {
-    if HOOKABLE.contains(&name) {
+    if signal_table::ACCEPTED.contains(&name) {
         return None;
     }
-    if let Some((_, why)) = REJECTED.iter().find(|(rejected, _)| *rejected == name) {
-        return Some(format!("`{name}` {why}"));
+    if let Some(refusal) = signal_table::refusal(name) {
+        return Some(format!("`{name}` {}", refusal.reason()));
     }
-    Some(match closest_name(name) {
+    Some(match signal_table::closest_name(name) {
         Some(closest) => format!("unknown signal `{name}`; did you mean `{closest}`?"),
         None => format!("unknown signal `{name}`; expected a POSIX name such as `SIGTERM`"),
     })
-}
-
-/// The hookable signal name closest to `name`, if one is close enough to be
-/// what was meant.
-fn closest_name(name: &str) -> Option<&'static str> {
-    let upper = name.to_ascii_uppercase();
-    let wanted = if upper.starts_with("SIG") {
-        upper
-    } else {
-        format!("SIG{upper}")
-    };
-    HOOKABLE
-        .iter()
-        .map(|&candidate| (edit_distance(&wanted, candidate), candidate))
-        .filter(|&(distance, _)| distance <= 2)
-        .min_by_key(|&(distance, _)| distance)
-        .map(|(_, candidate)| candidate)
-}
-
-/// Levenshtein distance, with a transposition counted as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut before = vec![0; b.len() + 1];
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        current[0] = i;
-        for j in 1..=b.len() {
-            let substitution = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (previous[j] + 1)
-                .min(current[j - 1] + 1)
-                .min(previous[j - 1] + substitution);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1);
-            }
-            current[j] = best;
-        }
-        std::mem::swap(&mut before, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
 }
 
 /// The function the attribute can register, or errors saying why `item` is
@@ -241,14 +151,30 @@ mod tests {
         );
     }
 
+    /// The runtime's `Signal` has exactly the accepted names of the shared
+    /// table (tested in the runtime); the attribute accepts exactly those.
+    #[test]
+    fn accepts_exactly_the_names_the_table_accepts() {
+        for &name in signal_table::ACCEPTED {
+            assert_eq!(signal_problem(name), None, "{name}");
+        }
+        for &(name, _) in signal_table::REFUSED {
+            assert!(signal_problem(name).is_some(), "{name}");
+        }
+        for unknown in ["SIGFOO", "TERM", "sigterm", "SIGRTMIN", ""] {
+            assert!(signal_problem(unknown).is_some(), "{unknown}");
+        }
+    }
+
     #[test]
     fn suggests_the_closest_name() {
         assert_eq!(
             signal_problem("SIGTREM").unwrap(),
             "unknown signal `SIGTREM`; did you mean `SIGTERM`?"
         );
-        assert_eq!(closest_name("TERM"), Some("SIGTERM"));
-        assert_eq!(closest_name("sighup"), Some("SIGHUP"));
-        assert_eq!(closest_name("NOTHING_LIKE_IT"), None);
+        assert_eq!(
+            signal_problem("SIGKIL").unwrap(),
+            "unknown signal `SIGKIL`; did you mean `SIGKILL`?"
+        );
     }
 }

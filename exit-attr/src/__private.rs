@@ -4,13 +4,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
-use crate::registry::{self, Callback, Label};
+use crate::log;
+use crate::registry::{Callback, Entry, Label};
 use crate::signal::Signal;
+use crate::sys;
+use crate::wiring;
 
 /// The log function of `#[register_exit_fun]` without `logfun`: the line on
 /// stderr.
 pub fn default_logfun(line: &str) {
-    crate::run::log_to_stderr(line);
+    log::to_stderr(line);
 }
 
 /// Registers an annotated function before `main`.
@@ -23,7 +26,13 @@ pub fn default_logfun(line: &str) {
 pub fn register(fun: fn(), name: &'static str, signals: &[Signal], logfun: Option<fn(&str)>) {
     static SETUP_FAILURE_REPORTED: AtomicBool = AtomicBool::new(false);
     let outcome = std::panic::catch_unwind(|| {
-        registry::register(Callback::Function(fun), Label::Name(name), signals, logfun)
+        let entry = Entry {
+            callback: Callback::Function(fun),
+            label: Label::Name(name),
+            signals: signals.iter().copied().collect(),
+            logfun,
+        };
+        wiring::register(entry, signals)
     });
     let message = match outcome {
         Ok(Ok(_)) => return,
@@ -33,5 +42,5 @@ pub fn register(fun: fn(), name: &'static str, signals: &[Signal], logfun: Optio
         Ok(Err(error)) => format!("exit-attr: could not fully register `{name}`: {error}\n"),
         Err(_) => format!("exit-attr: could not register `{name}`: internal panic\n"),
     };
-    crate::sys::write_stderr(message.as_bytes());
+    sys::write_stderr(message.as_bytes());
 }

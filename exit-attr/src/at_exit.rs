@@ -3,13 +3,13 @@
 //! a panic that unwinds out of `main`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-use crate::STATE;
 use crate::dispatcher;
 use crate::error::Error;
 use crate::run;
-use crate::state::{Begin, Path};
-use crate::sys;
+use crate::state::{self, Begin, Path};
+use crate::wake::{self, Waited};
 
 static REGISTERED: AtomicBool = AtomicBool::new(false);
 
@@ -32,15 +32,12 @@ pub(crate) fn ensure_registered() -> Result<(), Error> {
 }
 
 extern "C" fn bridge() {
-    match STATE.begin(Path::Normal, sys::thread_id()) {
+    match state::begin(Path::Normal) {
         Begin::Started => {
             // On timeout, return: the C runtime then ends the process with
             // the status it was exiting with, ending the abandoned thread.
-            let deadline = run::deadline_from_now();
-            if !dispatcher::run_normal_exit(deadline) {
-                run::run_remaining_on_fresh_thread(deadline);
-            }
-            STATE.finish();
+            run_normal_exit(state::deadline_from_now());
+            state::finish();
         }
         // An exit function called `exit` on the dispatcher thread: run the
         // rest, and still end by the signal. The signal run's watchdog, if
@@ -56,7 +53,25 @@ extern "C" fn bridge() {
         // Another thread is running them: wait, so that this exit never
         // finishes before they do. On the signal path the wait ends with the
         // process.
-        Begin::Busy => STATE.wait_until_finished(),
+        Begin::Busy => state::wait_until_finished(),
         Begin::Finished => {}
+    }
+}
+
+/// Runs the exit functions off the exiting thread, whose thread-locals the C
+/// runtime has already destroyed: on the dispatcher, which is running
+/// already and cheaper than a new thread, or on a fresh thread when this
+/// process has no dispatcher (no signal is hooked). Waits until they have
+/// run, or until `deadline`, when the rest are abandoned.
+fn run_normal_exit(deadline: Option<Instant>) {
+    if !wake::request_normal_exit() {
+        run::run_remaining_on_fresh_thread(deadline);
+        return;
+    }
+    match wake::wait_for_normal_exit(deadline) {
+        Waited::Done => {}
+        Waited::TimedOut => run::abandon(),
+        // Cannot wait: better to run them here than not at all.
+        Waited::Failed => run::run_remaining_on_fresh_thread(deadline),
     }
 }

@@ -1,9 +1,10 @@
 //! Closures as exit functions, and the handle that unregisters them.
 
 use crate::error::Error;
-use crate::registry::{self, Callback, Key, Label};
-use crate::run;
+use crate::log;
+use crate::registry::{Callback, Entry, Key, Label};
 use crate::signal::Signal;
+use crate::wiring;
 
 /// Registers the closure `f` to run once when the process ends, like
 /// [`register_exit_fun`](fn@crate::register_exit_fun) does for a function,
@@ -43,10 +44,13 @@ pub fn register_exit_closure<F>(f: F, signals: &[Signal]) -> Result<ExitHandle, 
 where
     F: FnOnce() + Send + 'static,
 {
-    let label = Label::Caller(std::panic::Location::caller());
-    let logfun = Some(run::log_to_stderr as fn(&str));
-    registry::register(Callback::Closure(Box::new(f)), label, signals, logfun)
-        .map(|key| ExitHandle { key })
+    let entry = Entry {
+        callback: Callback::Closure(Box::new(f)),
+        label: Label::Caller(std::panic::Location::caller()),
+        signals: signals.iter().copied().collect(),
+        logfun: Some(log::to_stderr),
+    };
+    wiring::register(entry, signals).map(|key| ExitHandle { key })
 }
 
 /// A registered exit closure, returned by [`register_exit_closure`].
@@ -82,6 +86,6 @@ impl ExitHandle {
     /// # Ok::<(), exit_attr::Error>(())
     /// ```
     pub fn unregister(self) -> bool {
-        registry::unregister(self.key)
+        wiring::unregister(self.key)
     }
 }

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use crate::handler;
-use crate::run;
+use crate::state;
 
 /// Bounds how long the exit functions may take, from when they start.
 ///
@@ -27,7 +26,7 @@ use crate::run;
 /// exit_attr::set_timeout(Some(Duration::from_secs(5)));
 /// ```
 pub fn set_timeout(timeout: Option<Duration>) {
-    run::set_timeout(timeout);
+    state::set_timeout(timeout);
 }
 
 /// Makes a second signal end the process at once: "press Ctrl-C again to
@@ -43,5 +42,5 @@ pub fn set_timeout(timeout: Option<Duration>) {
 /// exit_attr::set_force_on_second_signal(true);
 /// ```
 pub fn set_force_on_second_signal(force: bool) {
-    handler::set_force_on_second_signal(force);
+    state::set_force_on_second_signal(force);
 }

@@ -5,6 +5,7 @@ use std::io;
 use std::os::raw::c_int;
 
 use crate::signal::{self, Signal};
+use crate::signal_table::{self, Refusal};
 
 /// Everything that can go wrong in exit-attr's public API.
 ///
@@ -54,17 +55,6 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// A [`Error::Setup`] from the current `errno`.
-    pub(crate) fn last_os_error(action: &'static str, signal: Option<Signal>) -> Error {
-        Error::Setup {
-            action,
-            signal,
-            source: io::Error::last_os_error(),
-        }
-    }
-}
-
 /// Writes `SIGKILL (9)`, or just the number when it has no name.
 fn describe(raw: c_int, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match signal::raw_name(raw) {
@@ -84,23 +74,22 @@ impl fmt::Display for Error {
             }
             Error::UnknownSignalName(name) => {
                 write!(f, "unknown signal name `{name}`")?;
-                match signal::closest_name(name) {
+                match signal_table::closest_name(name) {
                     Some(closest) => write!(f, "; did you mean `{closest}`?"),
                     None => Ok(()),
                 }
             }
             Error::Uncatchable(raw) => {
                 describe(*raw, f)?;
-                f.write_str(" cannot be caught, so no exit function can run for it")
+                write!(f, " {}", Refusal::Uncatchable.reason())
             }
             Error::NonTerminating(raw) => {
                 describe(*raw, f)?;
-                f.write_str(" does not end the process by default, so there is nothing to clean up")
+                write!(f, " {}", Refusal::NonTerminating.reason())
             }
-            Error::SynchronousFault(signal) => write!(
-                f,
-                "{signal} is a synchronous fault signal: the faulting thread cannot wait for exit functions"
-            ),
+            Error::SynchronousFault(signal) => {
+                write!(f, "{signal} {}", Refusal::SynchronousFault.reason())
+            }
             Error::ExitInProgress => {
                 f.write_str("exit functions are already running: the process is ending")
             }

@@ -30,11 +30,11 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::STATE;
 use crate::dispatcher;
 use crate::error::Error;
 use crate::handler;
-use crate::registry::{self, REGISTRY};
+use crate::registry::REGISTRY;
+use crate::state;
 use crate::sys::{self, SigSet};
 
 static REGISTERED: AtomicBool = AtomicBool::new(false);
@@ -77,9 +77,13 @@ extern "C" fn prepare() {
 
 /// Releases what [`prepare`] took, in the parent or the child.
 fn release() {
-    // SAFETY: this thread took the registry lock in prepare (see SavedMask).
-    let previous = unsafe { (*SAVED_MASK.0.get()).take() };
-    REGISTRY.unlock_raw();
+    // SAFETY: this thread took the registry lock in prepare (see SavedMask),
+    // and no guard of it is in use.
+    let previous = unsafe {
+        let previous = (*SAVED_MASK.0.get()).take();
+        REGISTRY.unlock_raw();
+        previous
+    };
     if let Some(previous) = previous {
         sys::thread_mask(libc::SIG_SETMASK, &previous);
     }
@@ -94,8 +98,8 @@ extern "C" fn child() {
         // SAFETY: prepare took the lock on the forking thread, which is the
         // only thread of the child; this guard is the only one.
         let mut registry = unsafe { REGISTRY.assume_locked() };
-        if STATE.reset_after_fork(sys::thread_id()) {
-            registry::reopen(&mut registry);
+        if state::reset_after_fork() {
+            registry.reopen();
         }
         // Keep the lock: release() unlocks it.
         std::mem::forget(registry);

@@ -1,26 +1,27 @@
-//! The signal handler: installing it, deciding whether it owns a signal, and
-//! calling the handler it replaced.
+//! The signal handler: what runs in signal context, how it is installed and
+//! given back, and how it calls the handler it replaced.
 //!
 //! # What the handler may do
 //!
 //! A signal handler can interrupt any code, including `malloc` or a thread
 //! holding a lock, so [`on_signal`] does only async-signal-safe work:
-//! atomics, `sigaction` (to query), `getpid`, `write(2)` to the dispatcher's
-//! pipe, `pause` (for `abort`, see [`wait_for_the_end`]) and, to end the
-//! process at once, `sigaction`/`raise`. It saves and
-//! restores `errno`, never allocates, never locks and never panics. Exit
-//! functions run later, on the dispatcher thread (see `dispatcher.rs`).
+//! atomics, `sigaction` (to query), `getpid`, `write(2)` into the wake-up
+//! channel, `pause` (for `abort`, see [`on_signal`]) and, to end the process
+//! at once, `sigaction`, `raise` and `pthread_sigmask`. It saves and
+//! restores `errno`, never allocates, never locks and never panics. Its
+//! imports say so: the OS wrappers, the exit state and the wake-up channel.
+//! Exit functions run later, on the dispatcher thread.
 
+use std::io;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 
-use crate::STATE;
-use crate::dispatcher;
 use crate::error::Error;
-use crate::run;
 use crate::signal::Signal;
+use crate::state;
 use crate::sync::Lock;
-use crate::sys::{self, ErrnoGuard};
+use crate::sys::{self, ErrnoGuard, SavedAction};
+use crate::wake;
 
 /// One slot per signal number; every [`Signal`] is below 64.
 const SLOTS: usize = 64;
@@ -29,113 +30,85 @@ const SLOTS: usize = 64;
 static HOOKED: AtomicU64 = AtomicU64::new(0);
 
 /// For each hooked signal, the handler that was installed before ours
-/// (`SIG_DFL` when there was none) and whether it takes a `siginfo_t`.
+/// (`SIG_DFL` when there was none) and whether it takes a `siginfo_t`:
+/// atomics, because the handler reads them.
 static OLDER_HANDLER: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(libc::SIG_DFL) }; SLOTS];
 static OLDER_TAKES_SIGINFO: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+
+/// The whole actions that ours replaced, to put back by [`uninstall`].
+static OLDER_ACTIONS: Lock<[Option<SavedAction>; SLOTS]> = Lock::new([None; SLOTS]);
 
 /// The signal the dispatcher is currently chaining to its older handler (0
 /// when none), and the thread doing it. See [`chain_older_handler`].
 static CHAINING: AtomicI32 = AtomicI32::new(0);
 static CHAINING_THREAD: AtomicUsize = AtomicUsize::new(0);
 
-/// Installs exit-attr's handler for `signal`, unless it is already installed
-/// or the signal is ignored (`SIG_IGN` stays ignored: nohup, background jobs).
-///
-/// The caller holds the registry lock, which serialises hooking and makes the
-/// dispatcher wait before it reads [`OLDER_HANDLER`].
-pub(crate) fn hook(signal: Signal) -> Result<(), Error> {
-    let raw = signal.as_raw();
-    let bit = 1u64 << raw;
-    if HOOKED.load(Ordering::Acquire) & bit != 0 {
-        return Ok(());
+fn bit(signal: Signal) -> u64 {
+    1 << signal.as_raw()
+}
+
+/// Whether [`install`] would install the handler for `signal`: not when it
+/// is installed already, nor when the signal is ignored (`SIG_IGN` stays
+/// ignored: nohup, background jobs).
+pub(crate) fn wants_install(signal: Signal) -> io::Result<bool> {
+    if HOOKED.load(Ordering::Acquire) & bit(signal) != 0 {
+        return Ok(false);
     }
-    let current = sys::current_action(raw).map_err(|source| Error::Setup {
-        action: "read the current signal action",
+    Ok(!sys::current_action(signal.as_raw())?.is_ignore())
+}
+
+/// Installs exit-attr's handler for `signal`, recording the one it replaces.
+///
+/// The caller holds the registry lock, which serialises installing and
+/// makes the dispatcher wait before it reads [`OLDER_HANDLER`].
+pub(crate) fn install(signal: Signal) -> Result<(), Error> {
+    let raw = signal.as_raw();
+    let replaced = sys::install_handler(raw, on_signal).map_err(|source| Error::Setup {
+        action: "install the signal handler",
         signal: Some(signal),
         source,
     })?;
-    if current.sa_sigaction == libc::SIG_IGN {
-        return Ok(());
-    }
-    dispatcher::ensure_running(signal)?;
-
-    // SAFETY: a zeroed sigaction is valid; we fill in the handler, a full mask
-    // (so that no other signal interrupts our handler) and the flags.
-    //
-    // No SA_ONSTACK: `std::process::exit` frees the main thread's alternate
-    // signal stack even when another thread calls it, and a handler running
-    // on the main thread after that would write its frame into unmapped or
-    // reused memory (seen as SIGSEGV deaths in our tests). The handler needs
-    // only a few hundred bytes of the interrupted thread's own stack.
-    let ours = unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction =
-            on_signal as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize;
-        libc::sigfillset(&mut action.sa_mask);
-        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-        action
-    };
-    let mut replaced = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
-    // SAFETY: `ours` is a valid action and `replaced` is valid for writes.
-    if unsafe { libc::sigaction(raw, &ours, replaced.as_mut_ptr()) } != 0 {
-        return Err(Error::last_os_error(
-            "install the signal handler",
-            Some(signal),
-        ));
-    }
-    // SAFETY: sigaction succeeded and filled `replaced`.
-    let replaced = unsafe { replaced.assume_init() };
     let slot = raw as usize;
-    OLDER_ACTIONS.lock()[slot] = Some(SavedAction(replaced));
-    OLDER_HANDLER[slot].store(replaced.sa_sigaction, Ordering::Release);
-    OLDER_TAKES_SIGINFO[slot].store(replaced.sa_flags & libc::SA_SIGINFO != 0, Ordering::Release);
-    HOOKED.fetch_or(bit, Ordering::AcqRel);
-    if replaced.sa_sigaction == libc::SIG_IGN {
-        // Someone ignored the signal between our query and our install: put
-        // their choice back, as if we had seen it in time.
-        // SAFETY: `replaced` is the valid action sigaction gave us.
-        unsafe { libc::sigaction(raw, &replaced, std::ptr::null_mut()) };
+    OLDER_ACTIONS.lock()[slot] = Some(replaced);
+    OLDER_HANDLER[slot].store(replaced.handler(), Ordering::Release);
+    OLDER_TAKES_SIGINFO[slot].store(replaced.takes_siginfo(), Ordering::Release);
+    HOOKED.fetch_or(bit(signal), Ordering::AcqRel);
+    if replaced.is_ignore() {
+        // Someone ignored the signal between `wants_install` and now: put
+        // their choice back, as if it had been seen in time.
+        sys::restore_action(raw, &replaced);
     }
     Ok(())
 }
 
-/// The whole actions that ours replaced, to put back by [`unhook`].
-static OLDER_ACTIONS: Lock<[Option<SavedAction>; SLOTS]> = Lock::new([const { None }; SLOTS]);
-
-struct SavedAction(libc::sigaction);
-
-// SAFETY: a sigaction is plain data: a handler address, a mask and flags.
-unsafe impl Send for SavedAction {}
-
 /// Gives `signal` back to the action that was installed before exit-attr
-/// hooked it, when no registration lists it any more: a signal that nobody
-/// lists keeps its own action (§3). If a newer handler owns the signal now,
-/// it is left alone. The caller holds the registry lock.
-pub(crate) fn unhook(signal: Signal) {
+/// hooked it, once no registration lists it: a signal that nobody lists
+/// keeps its own action. If a newer handler owns the signal now, it is left
+/// alone. The caller holds the registry lock.
+pub(crate) fn uninstall(signal: Signal) {
     let raw = signal.as_raw();
-    let bit = 1u64 << raw;
-    if HOOKED.load(Ordering::Acquire) & bit == 0 || !we_own(raw) {
+    if HOOKED.load(Ordering::Acquire) & bit(signal) == 0 || !we_own(raw) {
         return;
     }
-    if let Some(SavedAction(older)) = OLDER_ACTIONS.lock()[raw as usize].take() {
-        // SAFETY: `older` is the valid action that sigaction gave us.
-        unsafe { libc::sigaction(raw, &older, std::ptr::null_mut()) };
-        HOOKED.fetch_and(!bit, Ordering::AcqRel);
+    if let Some(older) = OLDER_ACTIONS.lock()[raw as usize].take() {
+        sys::restore_action(raw, &older);
+        HOOKED.fetch_and(!bit(signal), Ordering::AcqRel);
     }
 }
 
 /// The address of our handler, as `sigaction` reports it.
 fn our_handler() -> usize {
-    on_signal as extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) as usize
+    on_signal as sys::SigInfoHandler as usize
 }
 
 /// Whether our handler is the one installed for `signal` right now. When it
 /// is not, a newer handler owns the signal and only chained to us.
+/// Async-signal-safe.
 fn we_own(signal: c_int) -> bool {
-    matches!(sys::current_action(signal), Ok(action) if action.sa_sigaction == our_handler())
+    matches!(sys::current_action(signal), Ok(action) if action.handler() == our_handler())
 }
 
-/// The signal handler. Async-signal-safe: see the module documentation.
+/// The signal handler.
 extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     let _errno = ErrnoGuard::save();
     if CHAINING.load(Ordering::Acquire) == signal
@@ -152,24 +125,35 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
     }
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
     let info = unsafe { &*info };
-    if STATE.is_running() {
-        if FORCE_ON_SECOND_SIGNAL.load(Ordering::Acquire) {
+    if state::is_running() {
+        if state::force_on_second_signal() {
             end_now(signal);
-        } else if raised_by_abort(signal, info) && !run::runs_on_this_thread() {
+        } else if raised_by_abort(signal, info) && !state::runs_on_this_thread() {
             // The first exit wins: this signal changes nothing. But a thread
-            // that called `abort()` must not return into it, or glibc would
-            // end the process now, by SIGABRT. (An exit function that calls
-            // `abort()` does end it: nothing else could run the rest.)
-            wait_for_the_end();
+            // that called `abort()` must not return into it, or the C library
+            // would end the process now, by SIGABRT. (An exit function that
+            // calls `abort()` does end it: nothing else could run the rest.)
+            sys::pause_forever();
         }
         return;
     }
-    if !dispatcher::notify(info) {
-        die_without_dispatcher(signal);
+    if !wake::notify_signal(info) {
+        // No dispatcher in this process (a child created by a raw `fork`
+        // system call, or one where restarting the dispatcher after `fork`
+        // failed): nothing can run the exit functions, and swallowing the
+        // signal would leave the process running.
+        sys::write_stderr(
+            b"exit-attr: no dispatcher thread in this process; ending it by the signal without running exit functions\n",
+        );
+        end_now(signal);
         return;
     }
     if raised_by_abort(signal, info) {
-        wait_for_the_end();
+        // Keep the aborting thread from returning into `abort()`, which would
+        // end the process before the exit functions ran. The dispatcher ends
+        // it by SIGABRT when they have (or when the timeout expires); every
+        // signal is blocked in this handler, so `pause` sleeps until then.
+        sys::pause_forever();
     }
 }
 
@@ -187,50 +171,16 @@ fn raised_by_abort(signal: c_int, info: &libc::siginfo_t) -> bool {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let sent_to_a_thread = info.si_code != libc::SI_USER;
     // SAFETY: si_pid is valid for signals sent by a process (SI_TKILL,
-    // SI_USER, SI_QUEUE); for others the check fails harmlessly. getpid is
-    // async-signal-safe.
-    sent_to_a_thread && unsafe { info.si_pid() == libc::getpid() }
+    // SI_USER, SI_QUEUE); for others the check fails harmlessly.
+    sent_to_a_thread && unsafe { info.si_pid() } == sys::getpid()
 }
 
-/// `set_force_on_second_signal`'s value.
-static FORCE_ON_SECOND_SIGNAL: AtomicBool = AtomicBool::new(false);
-
-pub(crate) fn set_force_on_second_signal(force: bool) {
-    FORCE_ON_SECOND_SIGNAL.store(force, Ordering::Release);
-}
-
-/// Ends the process at once by `signal`'s default action. The signal is
-/// blocked while this handler runs, so it is delivered when it returns.
+/// Ends the process at once by `signal`'s default action, or, where the
+/// kernel refuses that (PID 1 of a PID namespace), with the status a shell
+/// gives a death by it.
 fn end_now(signal: c_int) {
-    sys::set_default_action(signal);
-    // SAFETY: raise is async-signal-safe.
-    unsafe { libc::raise(signal) };
-}
-
-/// Keeps the thread that called `abort()` from returning into it: glibc
-/// would then restore the default action and end the process before the
-/// exit functions ran. The dispatcher ends the process by SIGABRT when they
-/// have (or when the timeout expires). Every signal is blocked in this
-/// handler, so `pause` sleeps until then.
-fn wait_for_the_end() -> ! {
-    loop {
-        // SAFETY: pause is async-signal-safe and has no preconditions.
-        unsafe { libc::pause() };
-    }
-}
-
-/// The signal arrived in a process without a dispatcher thread (a child
-/// created by a raw `fork` syscall, or one where restarting the dispatcher
-/// after `fork` failed). Nothing can run the exit functions, and swallowing
-/// the signal would leave the process running: end it by the signal.
-fn die_without_dispatcher(signal: c_int) {
-    sys::write_stderr(
-        b"exit-attr: no dispatcher thread in this process; ending it by the signal without running exit functions\n",
-    );
-    sys::set_default_action(signal);
-    // SAFETY: raise is async-signal-safe. The signal is blocked while this
-    // handler runs, so it is delivered, with its default action, on return.
-    unsafe { libc::raise(signal) };
+    sys::raise_default(signal);
+    sys::exit_immediately(128 + signal);
 }
 
 /// Whether a handler other than `SIG_DFL` was installed before ours.
@@ -273,8 +223,7 @@ fn call_older_handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
     if OLDER_TAKES_SIGINFO[slot].load(Ordering::Acquire) {
         // SAFETY: sigaction reported this address as an SA_SIGINFO handler,
         // so it has this signature; we pass it what the kernel passed us.
-        let handler: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) =
-            unsafe { std::mem::transmute(handler) };
+        let handler: sys::SigInfoHandler = unsafe { std::mem::transmute(handler) };
         handler(signal, info, context);
     } else {
         // SAFETY: sigaction reported this address as a plain handler.

@@ -174,20 +174,38 @@
 #[cfg(not(unix))]
 compile_error!("exit-attr supports Unix targets only: it is built on POSIX signals and atexit");
 
-mod at_exit;
+// The modules, bottom up: each imports only from those listed before it
+// (but `signal` and `error`, which name each other). ARCHITECTURE.md draws
+// the layers and follows a signal and an exit through them.
+//
+// Leaves: the operating system, a fork-safe lock, the atomics.
 mod atomic;
-mod closure;
-mod control;
-mod dispatcher;
-mod error;
-mod fork;
-mod handler;
-mod registry;
-mod run;
-mod signal;
-mod state;
 mod sync;
 mod sys;
+// Values.
+mod error;
+#[macro_use]
+mod signal_table;
+mod signal;
+// The process's exit state.
+mod state;
+// Data: the registrations.
+mod registry;
+// Mechanisms: waking the dispatcher, the signal handler, the log line,
+// running the functions.
+mod handler;
+mod log;
+mod run;
+mod wake;
+// Paths: the signal path's thread, the normal exit, fork.
+mod at_exit;
+mod dispatcher;
+mod fork;
+// Wiring: performing a registration.
+mod wiring;
+// The API.
+mod closure;
+mod control;
 
 #[doc(hidden)]
 pub mod __private;
@@ -292,15 +310,7 @@ pub use crate::signal::Signal;
 /// ```
 pub use exit_attr_macros::register_exit_fun;
 
-use crate::registry::{Callback, Label};
-
-/// The process's one exit state. Built here rather than in `state.rs`,
-/// which is also compiled against loom's atomics, whose constructors are not
-/// `const`.
-static STATE: state::ExitState = state::ExitState {
-    phase: atomic::AtomicU8::new(state::IDLE),
-    runner: atomic::AtomicUsize::new(0),
-};
+use crate::registry::{Callback, Entry, Label};
 
 /// Registers `fun` to run once when the process ends: at normal exit, and
 /// when any of `signals` arrives while exit-attr owns it.
@@ -345,7 +355,11 @@ static STATE: state::ExitState = state::ExitState {
 /// ```
 #[track_caller]
 pub fn register_exit_fun(fun: fn(), signals: &[Signal]) -> Result<(), Error> {
-    let label = Label::Caller(std::panic::Location::caller());
-    let logfun = Some(run::log_to_stderr as fn(&str));
-    registry::register(Callback::Function(fun), label, signals, logfun).map(drop)
+    let entry = Entry {
+        callback: Callback::Function(fun),
+        label: Label::Caller(std::panic::Location::caller()),
+        signals: signals.iter().copied().collect(),
+        logfun: Some(log::to_stderr),
+    };
+    wiring::register(entry, signals).map(drop)
 }

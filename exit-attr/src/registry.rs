@@ -1,6 +1,10 @@
 //! The registrations: which functions and closures run at exit, in which
 //! order, for which signals, and with which log function.
 //!
+//! Pure data. The registry never touches a signal disposition: removing a
+//! registration *reports* the signals that no registration lists any more,
+//! and the caller (`wiring.rs`) gives them back.
+//!
 //! Registrations live in a doubly linked list threaded through a slab, so
 //! that registering, unregistering and taking the next one to run are all
 //! O(1), and a handle can name a registration by slot and generation without
@@ -11,12 +15,9 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 
-use crate::at_exit;
 use crate::error::Error;
-use crate::fork;
-use crate::handler;
 use crate::signal::{Signal, SignalSet};
-use crate::sync::Lock;
+use crate::sync::{Guard, Lock};
 
 /// How to name an exit function in messages.
 #[derive(Clone, Copy)]
@@ -53,12 +54,19 @@ pub(crate) struct Entry {
     pub(crate) logfun: Option<fn(&str)>,
 }
 
-/// Names one registration, for [`unregister`]: its slot, and the slot's
-/// generation when it was made (a reused slot has a newer one).
+/// Names one registration, for [`Registry::remove`]: its slot, and the
+/// slot's generation when it was made (a reused slot has a newer one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Key {
     slot: usize,
     generation: u32,
+}
+
+/// A registration taken out by [`Registry::remove`].
+pub(crate) struct Removed {
+    pub(crate) entry: Entry,
+    /// The signals that no registration lists any more: to give back.
+    pub(crate) released: SignalSet,
 }
 
 /// A slot of the slab. Links are `u32` to keep nodes small: registering many
@@ -85,8 +93,8 @@ pub(crate) struct Registry {
     /// Function address to slot, so that registering a function again finds
     /// it without a scan. Created on first use (`HashMap::new` is not const).
     functions: Option<HashMap<usize, usize, BuildHasherDefault<AddressHasher>>>,
-    /// For each signal number, how many registrations list it: when an
-    /// unregistration brings it to zero, the signal is given back.
+    /// For each signal number, how many registrations list it: when a
+    /// removal brings it to zero, the signal is released.
     listeners: [u32; 64],
     /// Set when the exit functions start running: no registration after that.
     closed: bool,
@@ -96,8 +104,13 @@ pub(crate) struct Registry {
 /// across `fork()`, so a child never inherits them half-changed.
 pub(crate) static REGISTRY: Lock<Registry> = Lock::new(Registry::new());
 
+/// Locks the process's registrations.
+pub(crate) fn lock() -> Guard<'static, Registry> {
+    REGISTRY.lock()
+}
+
 impl Registry {
-    const fn new() -> Registry {
+    pub(crate) const fn new() -> Registry {
         Registry {
             nodes: Vec::new(),
             free: Vec::new(),
@@ -109,6 +122,91 @@ impl Registry {
         }
     }
 
+    /// Adds `entry` as the newest registration or, for a function registered
+    /// before, adds its signals to that registration, which keeps its place
+    /// in the order. Fails once the exit functions have started.
+    pub(crate) fn insert(&mut self, entry: Entry) -> Result<Key, Error> {
+        if self.closed {
+            return Err(Error::ExitInProgress);
+        }
+        let Callback::Function(function) = entry.callback else {
+            return Ok(self.push(entry));
+        };
+        // Function addresses identify functions; two distinct functions with
+        // identical bodies may share one address after optimisation, and
+        // would then count as one.
+        let address = function as usize;
+        let known = self.functions.as_ref().and_then(|f| f.get(&address));
+        let Some(&slot) = known else {
+            let key = self.push(entry);
+            self.functions
+                .get_or_insert_with(HashMap::default)
+                .insert(address, key.slot);
+            return Ok(key);
+        };
+        let node = &mut self.nodes[slot];
+        let generation = node.generation;
+        let added = match &mut node.entry {
+            Some(existing) => {
+                let added = entry.signals.difference(existing.signals);
+                existing.signals = existing.signals.union(entry.signals);
+                added
+            }
+            None => SignalSet::default(),
+        };
+        self.listen(added);
+        Ok(Key { slot, generation })
+    }
+
+    /// Removes the registration named by `key`, if it is still waiting to
+    /// run, and reports the signals that no registration lists any more.
+    pub(crate) fn remove(&mut self, key: Key) -> Option<Removed> {
+        let current = self
+            .nodes
+            .get(key.slot)
+            .is_some_and(|node| node.generation == key.generation && node.entry.is_some());
+        if !current {
+            return None;
+        }
+        let entry = self.unlink(key.slot)?;
+        let released = self.stop_listening(entry.signals);
+        Some(Removed { entry, released })
+    }
+
+    /// The next exit function to run (the most recently registered of those
+    /// left), taken out. The first call closes the registry.
+    pub(crate) fn take_next(&mut self) -> Option<Entry> {
+        if !self.closed {
+            self.closed = true;
+            self.functions = None;
+        }
+        let tail = self.tail?;
+        self.unlink(tail)
+    }
+
+    /// Whether the exit functions have started: nothing can be registered.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// In a forked child whose exit state went back to idle: accept
+    /// registrations again.
+    pub(crate) fn reopen(&mut self) {
+        self.closed = false;
+    }
+
+    /// The distinct log functions of the registrations that list `signal`,
+    /// in registration order. Allocates only past eight distinct functions.
+    pub(crate) fn logfuns_for(&self, signal: Signal) -> LogFuns {
+        let mut logfuns = LogFuns::default();
+        for entry in self.entries() {
+            if let Some(logfun) = entry.logfun.filter(|_| entry.signals.contains(signal)) {
+                logfuns.insert(logfun);
+            }
+        }
+        logfuns
+    }
+
     /// Counts `signals` as listed once more.
     fn listen(&mut self, signals: SignalSet) {
         for signal in signals.iter() {
@@ -116,16 +214,18 @@ impl Registry {
         }
     }
 
-    /// Counts `signals` as listed once less, and gives back those that no
+    /// Counts `signals` as listed once less, and returns those that no
     /// registration lists any more.
-    fn stop_listening(&mut self, signals: SignalSet) {
+    fn stop_listening(&mut self, signals: SignalSet) -> SignalSet {
+        let mut released = SignalSet::default();
         for signal in signals.iter() {
             let listeners = &mut self.listeners[signal.as_raw() as usize];
             *listeners = listeners.saturating_sub(1);
             if *listeners == 0 {
-                handler::unhook(signal);
+                released.insert(signal);
             }
         }
+        released
     }
 
     /// Appends `entry` as the newest registration.
@@ -160,7 +260,7 @@ impl Registry {
     }
 
     /// Unlinks the registration in `slot` and frees the slot.
-    fn remove(&mut self, slot: usize) -> Option<Entry> {
+    fn unlink(&mut self, slot: usize) -> Option<Entry> {
         let node = &mut self.nodes[slot];
         let entry = node.entry.take()?;
         node.generation = node.generation.wrapping_add(1);
@@ -173,8 +273,8 @@ impl Registry {
             Some(next) => self.nodes[next as usize].previous = previous,
             None => self.tail = previous.map(|p| p as usize),
         }
-        // Once closed, slots are never reused, and taking the next exit
-        // function must not allocate (see `run::log_signal`).
+        // Once closed, slots are never reused, so that taking the next exit
+        // function never allocates between a signal and its exit functions.
         if !self.closed {
             self.free.push(slot);
         }
@@ -185,6 +285,32 @@ impl Registry {
     fn entries(&self) -> impl Iterator<Item = &Entry> {
         std::iter::successors(self.head, |&slot| self.nodes[slot].next.map(|n| n as usize))
             .filter_map(|slot| self.nodes[slot].entry.as_ref())
+    }
+}
+
+/// Distinct log functions, in the order they were first inserted. The first
+/// eight are kept inline: a thread's first allocation makes glibc set up a
+/// memory arena for it, which would otherwise sit between a signal and the
+/// exit functions.
+#[derive(Default)]
+pub(crate) struct LogFuns {
+    inline: [Option<fn(&str)>; 8],
+    overflow: Vec<fn(&str)>,
+}
+
+impl LogFuns {
+    fn insert(&mut self, logfun: fn(&str)) {
+        if self.iter().any(|known| known as usize == logfun as usize) {
+            return;
+        }
+        match self.inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(logfun),
+            None => self.overflow.push(logfun),
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = fn(&str)> + '_ {
+        self.inline.iter().flatten().chain(&self.overflow).copied()
     }
 }
 
@@ -216,192 +342,240 @@ impl Hasher for AddressHasher {
     }
 }
 
-/// Registers `callback`, or, for a function registered before, adds its
-/// signals to that registration. Then hooks every signal it lists.
-///
-/// On an `Err` about a signal, the registration stays in place for normal
-/// exit and for the signals that were hooked.
-pub(crate) fn register(
-    callback: Callback,
-    label: Label,
-    signals: &[Signal],
-    logfun: Option<fn(&str)>,
-) -> Result<Key, Error> {
-    for signal in signals {
-        signal.check_hookable()?;
-    }
-    let entry = Entry {
-        callback,
-        label,
-        signals: signals.iter().copied().collect(),
-        logfun,
-    };
-    let mut registry = REGISTRY.lock();
-    if registry.closed {
-        return Err(Error::ExitInProgress);
-    }
-    at_exit::ensure_registered()?;
-    fork::ensure_registered()?;
-    let key = match entry.callback {
-        // Function addresses identify functions; two distinct functions with
-        // identical bodies may share one address after optimisation, and
-        // would then count as one.
-        Callback::Function(function) => {
-            let address = function as usize;
-            let known = registry
-                .functions
-                .as_ref()
-                .and_then(|f| f.get(&address).copied());
-            match known {
-                Some(slot) => {
-                    let node = &mut registry.nodes[slot];
-                    let generation = node.generation;
-                    let added = match &mut node.entry {
-                        Some(existing) => {
-                            let added = entry.signals.difference(existing.signals);
-                            existing.signals = existing.signals.union(entry.signals);
-                            added
-                        }
-                        None => SignalSet::default(),
-                    };
-                    registry.listen(added);
-                    Key { slot, generation }
-                }
-                None => {
-                    let key = registry.push(entry);
-                    registry
-                        .functions
-                        .get_or_insert_with(HashMap::default)
-                        .insert(address, key.slot);
-                    key
-                }
-            }
-        }
-        Callback::Closure(_) => registry.push(entry),
-    };
-    // Hook while holding the lock: it serialises the start of the dispatcher
-    // and keeps it from reading a half-recorded older handler.
-    signals
-        .iter()
-        .try_for_each(|&signal| handler::hook(signal))?;
-    Ok(key)
-}
-
-/// Removes the registration named by `key`, if it has not started running.
-/// Never blocks on a running exit function: the lock is not held while they
-/// run.
-pub(crate) fn unregister(key: Key) -> bool {
-    let mut registry = REGISTRY.lock();
-    let current = registry
-        .nodes
-        .get(key.slot)
-        .is_some_and(|node| node.generation == key.generation && node.entry.is_some());
-    // Drop the closure after unlocking: its captures' destructors are user
-    // code, which may call back into exit-attr.
-    let removed = if current {
-        registry.remove(key.slot)
-    } else {
-        None
-    };
-    if let Some(entry) = &removed {
-        registry.stop_listening(entry.signals);
-    }
-    drop(registry);
-    removed.is_some()
-}
-
-/// The next exit function to run (the most recently registered of those left),
-/// removed from the registry. The first call closes the registry.
-pub(crate) fn take_next() -> Option<Entry> {
-    let mut registry = REGISTRY.lock();
-    if !registry.closed {
-        registry.closed = true;
-        registry.functions = None;
-    }
-    let tail = registry.tail?;
-    registry.remove(tail)
-}
-
-/// Calls `call` with each distinct log function of the registrations that
-/// list `signal`, in registration order, outside the registry lock (a log
-/// function is user code). Allocates only past eight distinct functions.
-pub(crate) fn with_logfuns_for(signal: Signal, mut call: impl FnMut(fn(&str))) {
-    const INLINE: usize = 8;
-    let mut inline: [Option<fn(&str)>; INLINE] = [None; INLINE];
-    let mut overflow: Vec<fn(&str)> = Vec::new();
-    {
-        let registry = REGISTRY.lock();
-        let mut count = 0;
-        for entry in registry.entries() {
-            let Some(logfun) = entry.logfun.filter(|_| entry.signals.contains(signal)) else {
-                continue;
-            };
-            let seen = inline[..count.min(INLINE)]
-                .iter()
-                .flatten()
-                .chain(&overflow)
-                .any(|&seen| seen as usize == logfun as usize);
-            if seen {
-                continue;
-            }
-            if count < INLINE {
-                inline[count] = Some(logfun);
-            } else {
-                overflow.push(logfun);
-            }
-            count += 1;
-        }
-    }
-    inline
-        .into_iter()
-        .flatten()
-        .chain(overflow)
-        .for_each(&mut call);
-}
-
-/// In a forked child whose exit state went back to idle: accept
-/// registrations again.
-pub(crate) fn reopen(registry: &mut Registry) {
-    registry.closed = false;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn entry(n: usize) -> Entry {
+    const TERM: Signal = Signal::SIGTERM;
+    const INT: Signal = Signal::SIGINT;
+    const HUP: Signal = Signal::SIGHUP;
+
+    fn set(signals: &[Signal]) -> SignalSet {
+        signals.iter().copied().collect()
+    }
+
+    fn entry(callback: Callback, signals: &[Signal], logfun: Option<fn(&str)>) -> Entry {
         Entry {
-            callback: Callback::Closure(Box::new(move || assert!(n < 100))),
+            callback,
             label: Label::Name("test"),
-            signals: SignalSet::default(),
-            logfun: None,
+            signals: set(signals),
+            logfun,
         }
     }
 
-    fn count(registry: &Registry) -> usize {
-        registry.entries().count()
+    fn closure(signals: &[Signal]) -> Entry {
+        entry(Callback::Closure(Box::new(|| {})), signals, None)
+    }
+
+    fn function(function: fn(), signals: &[Signal]) -> Entry {
+        entry(Callback::Function(function), signals, None)
+    }
+
+    fn listeners(registry: &Registry, signal: Signal) -> u32 {
+        registry.listeners[signal.as_raw() as usize]
+    }
+
+    /// The labels of the entries left to run, oldest first; each test entry
+    /// is labelled by its registration index.
+    fn order(registry: &Registry) -> Vec<&'static str> {
+        registry
+            .entries()
+            .map(|e| match e.label {
+                Label::Name(name) => name,
+                Label::Caller(_) => "caller",
+            })
+            .collect()
+    }
+
+    fn named(name: &'static str, signals: &[Signal]) -> Entry {
+        Entry {
+            label: Label::Name(name),
+            ..closure(signals)
+        }
+    }
+
+    fn one() {}
+    fn two() {
+        std::hint::black_box(2);
+    }
+
+    #[test]
+    fn a_function_registered_again_is_merged_and_keeps_its_place() {
+        let mut registry = Registry::new();
+        let first = registry.insert(function(one, &[TERM])).unwrap();
+        registry.insert(named("between", &[])).unwrap();
+        let again = registry.insert(function(one, &[TERM, INT])).unwrap();
+        assert_eq!(first, again);
+        assert_eq!(registry.entries().count(), 2);
+        let merged = registry.entries().next().unwrap();
+        assert_eq!(merged.signals, set(&[TERM, INT]));
+        // Each registration counts once per signal it lists.
+        assert_eq!(listeners(&registry, TERM), 1);
+        assert_eq!(listeners(&registry, INT), 1);
+    }
+
+    #[test]
+    fn distinct_functions_and_closures_are_never_merged() {
+        let mut registry = Registry::new();
+        let a = registry.insert(function(one, &[TERM])).unwrap();
+        let b = registry.insert(function(two, &[TERM])).unwrap();
+        let c = registry.insert(closure(&[TERM])).unwrap();
+        let d = registry.insert(closure(&[TERM])).unwrap();
+        assert_eq!(registry.entries().count(), 4);
+        assert!(a != b && b != c && c != d);
+        assert_eq!(listeners(&registry, TERM), 4);
+    }
+
+    #[test]
+    fn removing_reports_only_the_signals_nobody_lists_any_more() {
+        let mut registry = Registry::new();
+        let term_int = registry.insert(closure(&[TERM, INT])).unwrap();
+        let term = registry.insert(closure(&[TERM])).unwrap();
+        let removed = registry.remove(term_int).unwrap();
+        assert_eq!(removed.released, set(&[INT]));
+        assert_eq!(listeners(&registry, TERM), 1);
+        let removed = registry.remove(term).unwrap();
+        assert_eq!(removed.released, set(&[TERM]));
+        assert_eq!(registry.entries().count(), 0);
+    }
+
+    #[test]
+    fn a_signal_still_listed_by_a_function_is_not_released() {
+        let mut registry = Registry::new();
+        registry.insert(function(one, &[HUP])).unwrap();
+        let closure = registry.insert(closure(&[HUP])).unwrap();
+        assert_eq!(registry.remove(closure).unwrap().released, set(&[]));
+        assert_eq!(listeners(&registry, HUP), 1);
     }
 
     #[test]
     fn removing_from_any_place_keeps_the_order_of_the_rest() {
         let mut registry = Registry::new();
-        let keys: Vec<Key> = (0..5).map(|n| registry.push(entry(n))).collect();
-        assert!(registry.remove(keys[2].slot).is_some());
-        assert!(registry.remove(keys[0].slot).is_some());
-        assert!(registry.remove(keys[4].slot).is_some());
-        assert_eq!(count(&registry), 2);
-        assert_eq!(registry.head, Some(keys[1].slot));
-        assert_eq!(registry.tail, Some(keys[3].slot));
-        assert!(registry.remove(keys[2].slot).is_none(), "removed once only");
+        let names = ["a", "b", "c", "d", "e"];
+        let keys: Vec<Key> = names
+            .iter()
+            .map(|name| registry.insert(named(name, &[])).unwrap())
+            .collect();
+        for index in [2, 0, 4] {
+            assert!(registry.remove(keys[index]).is_some());
+        }
+        assert_eq!(order(&registry), ["b", "d"]);
+        assert!(registry.remove(keys[2]).is_none(), "removed once only");
     }
 
     #[test]
-    fn a_reused_slot_gets_a_new_generation() {
+    fn a_reused_slot_gets_a_new_generation_and_the_old_key_misses() {
         let mut registry = Registry::new();
-        let first = registry.push(entry(0));
-        registry.remove(first.slot);
-        let second = registry.push(entry(1));
+        let first = registry.insert(named("first", &[])).unwrap();
+        registry.remove(first).unwrap();
+        let second = registry.insert(named("second", &[])).unwrap();
         assert_eq!(first.slot, second.slot);
         assert_ne!(first, second);
+        assert!(
+            registry.remove(first).is_none(),
+            "a stale key removes nothing"
+        );
+        assert_eq!(order(&registry), ["second"]);
+    }
+
+    #[test]
+    fn taking_runs_newest_first_and_closes_the_registry() {
+        let mut registry = Registry::new();
+        for name in ["old", "middle", "new"] {
+            registry.insert(named(name, &[TERM])).unwrap();
+        }
+        let taken: Vec<_> = std::iter::from_fn(|| registry.take_next())
+            .map(|entry| entry.label.to_string())
+            .collect();
+        assert_eq!(
+            taken,
+            [
+                "exit function `new`",
+                "exit function `middle`",
+                "exit function `old`"
+            ]
+        );
+        assert!(registry.is_closed());
+        assert!(matches!(
+            registry.insert(named("late", &[])),
+            Err(Error::ExitInProgress)
+        ));
+        // A slot freed after closing is not reused (no allocation on the
+        // exit path), and a reopened registry accepts registrations again.
+        assert!(registry.free.is_empty());
+        registry.reopen();
+        assert!(registry.insert(named("after fork", &[])).is_ok());
+    }
+
+    #[test]
+    fn a_removed_entry_is_never_taken() {
+        let mut registry = Registry::new();
+        registry.insert(named("kept", &[])).unwrap();
+        let gone = registry.insert(named("gone", &[])).unwrap();
+        registry.remove(gone).unwrap();
+        let taken: Vec<_> = std::iter::from_fn(|| registry.take_next())
+            .map(|entry| entry.label.to_string())
+            .collect();
+        assert_eq!(taken, ["exit function `kept`"]);
+    }
+
+    fn log_a(_: &str) {}
+    fn log_b(_: &str) {
+        std::hint::black_box(1);
+    }
+
+    #[test]
+    fn log_functions_are_distinct_in_order_and_only_for_the_signal() {
+        let mut registry = Registry::new();
+        registry
+            .insert(entry(Callback::Function(one), &[TERM], Some(log_b)))
+            .unwrap();
+        registry
+            .insert(entry(Callback::Function(two), &[TERM, INT], Some(log_a)))
+            .unwrap();
+        registry
+            .insert(entry(
+                Callback::Closure(Box::new(|| {})),
+                &[TERM],
+                Some(log_b),
+            ))
+            .unwrap();
+        registry
+            .insert(entry(Callback::Closure(Box::new(|| {})), &[TERM], None))
+            .unwrap();
+        let term: Vec<usize> = registry
+            .logfuns_for(TERM)
+            .iter()
+            .map(|f| f as usize)
+            .collect();
+        assert_eq!(
+            term,
+            [log_b as fn(&str) as usize, log_a as fn(&str) as usize]
+        );
+        assert_eq!(registry.logfuns_for(INT).iter().count(), 1);
+        assert_eq!(registry.logfuns_for(HUP).iter().count(), 0);
+    }
+
+    #[test]
+    fn more_than_eight_log_functions_spill_over_in_order() {
+        let mut logfuns = LogFuns::default();
+        let functions: Vec<fn(&str)> = vec![
+            |_| {},
+            |_| println!("1"),
+            |_| println!("2"),
+            |_| println!("3"),
+            |_| println!("4"),
+            |_| println!("5"),
+            |_| println!("6"),
+            |_| println!("7"),
+            |_| println!("8"),
+            |_| println!("9"),
+        ];
+        for &f in functions.iter().chain(&functions) {
+            logfuns.insert(f);
+        }
+        let kept: Vec<usize> = logfuns.iter().map(|f| f as usize).collect();
+        let expected: Vec<usize> = functions.iter().map(|&f| f as usize).collect();
+        assert_eq!(kept, expected);
     }
 }

@@ -54,10 +54,15 @@ impl<T> Lock<T> {
         Guard { lock: self }
     }
 
-    /// Unlocks a lock taken with [`Lock::lock_raw`] by the calling thread.
-    /// In a forked child, the thread that forked is that thread.
-    pub(crate) fn unlock_raw(&self) {
-        // SAFETY: the caller holds the lock (see the function's contract).
+    /// Unlocks a lock taken with [`Lock::lock_raw`].
+    ///
+    /// # Safety
+    ///
+    /// The calling thread must hold the lock (in a forked child, the thread
+    /// that forked is the one that took it in the parent), and no guard of
+    /// it may be in use.
+    pub(crate) unsafe fn unlock_raw(&self) {
+        // SAFETY: the caller holds the lock, as the contract requires.
         unsafe { libc::pthread_mutex_unlock(self.mutex.get()) };
     }
 }
@@ -85,6 +90,8 @@ impl<T> DerefMut for Guard<'_, T> {
 
 impl<T> Drop for Guard<'_, T> {
     fn drop(&mut self) {
-        self.lock.unlock_raw();
+        // SAFETY: the guard proves that this thread holds the lock, and the
+        // guard is gone once this returns.
+        unsafe { self.lock.unlock_raw() };
     }
 }

@@ -8,7 +8,8 @@
 //! This file is also compiled on its own against loom's atomics, by the
 //! model check in `tests/loom_state.rs` at the workspace root: it uses
 //! nothing but `crate::atomic`, and holds no `static` (loom's atomics cannot
-//! be built in a constant). The process's one state is `crate::STATE`.
+//! be built in a constant). The process's one state is built in the parent
+//! module.
 
 use crate::atomic::{self, AtomicU8, AtomicUsize, Ordering};
 
@@ -43,7 +44,8 @@ const FINISHED: u8 = 3;
 /// Built with `phase` at [`IDLE`] and `runner` at 0.
 pub(crate) struct ExitState {
     pub(crate) phase: AtomicU8,
-    /// The [`crate::sys::thread_id`] of the thread that won (0 for none).
+    /// The identity of the thread that won (0 for none): the caller's
+    /// choice, the same for every call made on one thread.
     pub(crate) runner: AtomicUsize,
 }
 

@@ -1,0 +1,1 @@
+../../exit-attr/src/signal_table.rs

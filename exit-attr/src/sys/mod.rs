@@ -1,0 +1,50 @@
+//! The operating system, behind small safe wrappers: every libc call of the
+//! crate is made in this module, and every `unsafe impl` of plain data that
+//! crosses threads is declared here.
+//!
+//! The rest of the crate reads as policy: which signal to hook, when to run,
+//! when to end the process. Functions that the signal handler calls say that
+//! they are async-signal-safe.
+
+mod errno;
+mod pipe;
+mod signals;
+mod thread;
+
+pub(crate) use errno::{ErrnoGuard, thread_id};
+pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
+pub(crate) use signals::{
+    SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, install_handler, raise_default,
+    restore_action, send_to_current_thread, thread_mask,
+};
+pub(crate) use thread::{name_current_thread, spawn_with_signals_blocked};
+
+/// The calling process's id. Async-signal-safe.
+pub(crate) fn getpid() -> libc::pid_t {
+    // SAFETY: getpid has no preconditions and cannot fail.
+    unsafe { libc::getpid() }
+}
+
+/// Writes `message` to standard error with `write(2)`. Async-signal-safe;
+/// errors are ignored because there is nowhere else to report them.
+pub(crate) fn write_stderr(message: &[u8]) {
+    // SAFETY: the pointer and length describe a valid slice.
+    unsafe { libc::write(libc::STDERR_FILENO, message.as_ptr().cast(), message.len()) };
+}
+
+/// Ends the process at once with `code`, running nothing: no `atexit`
+/// handler, no destructor, no buffered output. Async-signal-safe.
+pub(crate) fn exit_immediately(code: libc::c_int) -> ! {
+    // SAFETY: _exit has no preconditions.
+    unsafe { libc::_exit(code) }
+}
+
+/// Sleeps until a signal handler runs on this thread, and again, forever.
+/// Async-signal-safe. In a handler that blocks every signal, it sleeps until
+/// the process ends.
+pub(crate) fn pause_forever() -> ! {
+    loop {
+        // SAFETY: pause has no preconditions.
+        unsafe { libc::pause() };
+    }
+}

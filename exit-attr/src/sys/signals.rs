@@ -1,0 +1,185 @@
+//! Signal masks, signal actions, and sending a signal to oneself.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::raw::{c_int, c_void};
+
+/// The signature of an `SA_SIGINFO` handler.
+pub(crate) type SigInfoHandler = extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void);
+
+/// A signal mask.
+#[derive(Clone, Copy)]
+pub(crate) struct SigSet(libc::sigset_t);
+
+impl SigSet {
+    /// The set of every signal.
+    pub(crate) fn full() -> SigSet {
+        let mut set = MaybeUninit::uninit();
+        // SAFETY: sigfillset initialises the set it is given; it cannot fail
+        // for a valid pointer.
+        unsafe {
+            libc::sigfillset(set.as_mut_ptr());
+            SigSet(set.assume_init())
+        }
+    }
+
+    /// The set that holds only `signal`.
+    pub(crate) fn only(signal: c_int) -> SigSet {
+        let mut set = MaybeUninit::uninit();
+        // SAFETY: sigemptyset initialises the set; sigaddset only fails for an
+        // invalid signal number, which leaves the set empty.
+        unsafe {
+            libc::sigemptyset(set.as_mut_ptr());
+            libc::sigaddset(set.as_mut_ptr(), signal);
+            SigSet(set.assume_init())
+        }
+    }
+}
+
+/// Changes the calling thread's signal mask (`how` is `SIG_BLOCK`,
+/// `SIG_UNBLOCK` or `SIG_SETMASK`) and returns the previous mask.
+/// Async-signal-safe.
+pub(crate) fn thread_mask(how: c_int, set: &SigSet) -> SigSet {
+    let mut old = MaybeUninit::uninit();
+    // SAFETY: both pointers are valid; pthread_sigmask only fails for an
+    // invalid `how`, and every caller passes one of the three constants.
+    unsafe {
+        libc::pthread_sigmask(how, &set.0, old.as_mut_ptr());
+        SigSet(old.assume_init())
+    }
+}
+
+/// A signal action, as `sigaction` reports it: kept to be put back, and
+/// read for the handler it names.
+#[derive(Clone, Copy)]
+pub(crate) struct SavedAction(libc::sigaction);
+
+// SAFETY: a sigaction is plain data: a handler address, a mask and flags.
+unsafe impl Send for SavedAction {}
+
+impl SavedAction {
+    /// The handler's address, or `SIG_DFL` / `SIG_IGN`.
+    pub(crate) fn handler(&self) -> usize {
+        self.0.sa_sigaction
+    }
+
+    /// Whether the handler takes a `siginfo_t` (`SA_SIGINFO`).
+    pub(crate) fn takes_siginfo(&self) -> bool {
+        self.0.sa_flags & libc::SA_SIGINFO != 0
+    }
+
+    pub(crate) fn is_ignore(&self) -> bool {
+        self.0.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// The action currently installed for `signal`. Async-signal-safe.
+pub(crate) fn current_action(signal: c_int) -> io::Result<SavedAction> {
+    let mut action = MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: a null new action only queries; `action` is valid for writes.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), action.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: sigaction succeeded and filled the struct.
+    Ok(SavedAction(unsafe { action.assume_init() }))
+}
+
+/// Installs `handler` for `signal` and returns the action it replaced.
+///
+/// The handler runs with every signal blocked, so that no other signal
+/// interrupts it, and restarts interrupted system calls (`SA_RESTART`).
+///
+/// No `SA_ONSTACK`: `std::process::exit` frees the main thread's alternate
+/// signal stack even when another thread calls it, and a handler that then
+/// ran on the main thread would write its frame into unmapped or reused
+/// memory. The handler needs only a few hundred bytes of the interrupted
+/// thread's own stack.
+pub(crate) fn install_handler(signal: c_int, handler: SigInfoHandler) -> io::Result<SavedAction> {
+    // SAFETY: a zeroed sigaction is valid; the handler, mask and flags are
+    // then filled in.
+    let ours = unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = handler as usize;
+        libc::sigfillset(&mut action.sa_mask);
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+        action
+    };
+    let mut replaced = MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: `ours` is a valid action and `replaced` is valid for writes.
+    if unsafe { libc::sigaction(signal, &ours, replaced.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: sigaction succeeded and filled `replaced`.
+    Ok(SavedAction(unsafe { replaced.assume_init() }))
+}
+
+/// Puts `action` back as the action of `signal`. Async-signal-safe.
+pub(crate) fn restore_action(signal: c_int, action: &SavedAction) {
+    // SAFETY: `action` is a valid action that sigaction reported. It can only
+    // fail for an invalid signal, which `signal` is not: it was read with it.
+    unsafe { libc::sigaction(signal, &action.0, std::ptr::null_mut()) };
+}
+
+/// Ends the process by `signal`'s default action: restores the default
+/// action, sends the signal to the calling thread and unblocks it there.
+/// Async-signal-safe.
+///
+/// Returns only if the default action did not end the process, which
+/// happens to the first process of a PID namespace (the init of a
+/// container): the kernel does not let it die by a signal it sent itself.
+pub(crate) fn raise_default(signal: c_int) {
+    // SAFETY: a zeroed sigaction is a valid plain-handler action; with
+    // SIG_DFL and an empty mask it is accepted for every catchable signal.
+    // raise is async-signal-safe and has no preconditions.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = libc::SIG_DFL;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(signal, &action, std::ptr::null_mut());
+        libc::raise(signal);
+    }
+    thread_mask(libc::SIG_UNBLOCK, &SigSet::only(signal));
+}
+
+/// A `siginfo_t` that may be kept in a static and sent between threads.
+#[derive(Clone, Copy)]
+pub(crate) struct SigInfo(pub(crate) libc::siginfo_t);
+
+// SAFETY: a siginfo_t is plain data; its pointer fields (si_addr, si_value)
+// are only ever handed back to a signal handler, never dereferenced here.
+unsafe impl Send for SigInfo {}
+
+impl SigInfo {
+    /// A `siginfo_t` for no signal: every field zero.
+    pub(crate) fn empty() -> SigInfo {
+        // SAFETY: siginfo_t is plain data, valid when zeroed.
+        SigInfo(unsafe { MaybeUninit::zeroed().assume_init() })
+    }
+}
+
+/// Sends `signal` to the calling thread, carrying `info` where the platform
+/// allows it (Linux), so that a handler called for it sees the original
+/// sender.
+pub(crate) fn send_to_current_thread(signal: c_int, info: &libc::siginfo_t) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: getpid and gettid cannot fail. rt_tgsigqueueinfo reads
+        // `info`, a valid siginfo_t; a thread may send itself any siginfo.
+        let sent = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid);
+            libc::syscall(
+                libc::SYS_rt_tgsigqueueinfo,
+                libc::getpid(),
+                tid,
+                signal,
+                info as *const libc::siginfo_t,
+            )
+        };
+        if sent == 0 {
+            return;
+        }
+    }
+    let _ = info;
+    // SAFETY: pthread_self is always valid for the calling thread.
+    unsafe { libc::pthread_kill(libc::pthread_self(), signal) };
+}

@@ -1,0 +1,72 @@
+//! Performing a registration: the one place that acts on what the registry
+//! reports. Registering records the entry, then makes sure the paths that
+//! will run it exist (the `atexit` bridge, the fork handlers, and for each
+//! signal it lists, the dispatcher and the signal handler); unregistering
+//! removes the entry and gives back the signals nobody lists any more.
+
+use crate::at_exit;
+use crate::dispatcher;
+use crate::error::Error;
+use crate::fork;
+use crate::handler;
+use crate::registry::{self, Entry, Key};
+use crate::signal::Signal;
+
+/// Registers `entry` (or adds its signals to the same function's earlier
+/// registration) and hooks every signal it lists.
+///
+/// On an `Err` about a signal, the registration stays in place for normal
+/// exit and for the signals that were hooked.
+pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
+    for signal in signals {
+        signal.check_hookable()?;
+    }
+    let mut registry = registry::lock();
+    if registry.is_closed() {
+        return Err(Error::ExitInProgress);
+    }
+    at_exit::ensure_registered()?;
+    fork::ensure_registered()?;
+    let key = registry.insert(entry)?;
+    // Hook while holding the lock: it serialises the start of the dispatcher
+    // and keeps it from reading a half-recorded older handler. Every listed
+    // signal is tried, not only those no registration listed before: one
+    // that was ignored, or could not be hooked, then may be now.
+    signals.iter().try_for_each(|&signal| hook(signal))?;
+    Ok(key)
+}
+
+/// Hooks `signal`, starting the dispatcher first if this process has none.
+fn hook(signal: Signal) -> Result<(), Error> {
+    let wanted = handler::wants_install(signal).map_err(|source| Error::Setup {
+        action: "read the current signal action",
+        signal: Some(signal),
+        source,
+    })?;
+    if !wanted {
+        return Ok(());
+    }
+    dispatcher::ensure_running().map_err(|(action, source)| Error::Setup {
+        action,
+        signal: Some(signal),
+        source,
+    })?;
+    handler::install(signal)
+}
+
+/// Removes the registration named by `key`, if it has not started running,
+/// and gives back every signal that no registration lists any more. Never
+/// waits for a running exit function: the registry is not locked while
+/// they run.
+pub(crate) fn unregister(key: Key) -> bool {
+    let mut registry = registry::lock();
+    let Some(removed) = registry.remove(key) else {
+        return false;
+    };
+    removed.released.iter().for_each(handler::uninstall);
+    drop(registry);
+    // Dropped after unlocking: a closure's captures run user code in their
+    // destructors, which may call back into exit-attr.
+    drop(removed.entry);
+    true
+}
