@@ -54,13 +54,16 @@ extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
         match message {
             Message::NormalExit => {
                 run::run_remaining();
+                // Signals that arrived while the functions ran are queued
+                // behind the request. Settle them (the normal exit won, so
+                // each changes nothing) before the exit goes on, so that no
+                // signal of this exit is acted on after it.
+                while let Some(Message::Signal(info)) = wake::receive_waiting() {
+                    act_on(info);
+                }
                 wake::normal_exit_done();
             }
-            Message::Signal(info) => {
-                if let Ok(signal) = Signal::try_from(info.0.si_signo) {
-                    act_on(signal, info);
-                }
-            }
+            Message::Signal(info) => act_on(info),
         }
     }
     // The channel failed (nothing in this crate closes it): without a reader
@@ -88,7 +91,10 @@ fn warm_up() {
 static ACTIVE: Lock<Option<(Signal, SigInfo)>> = Lock::new(None);
 
 /// One signal has arrived: exit cleanly if it is the first exit.
-fn act_on(signal: Signal, info: SigInfo) {
+fn act_on(info: SigInfo) {
+    let Ok(signal) = Signal::try_from(info.0.si_signo) else {
+        return;
+    };
     match state::begin(Path::Signal) {
         Begin::Started => {}
         // A normal exit is under way or done: the first exit wins, and the

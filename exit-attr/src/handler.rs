@@ -125,18 +125,20 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
     }
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
     let info = unsafe { &*info };
+    let aborting = raised_by_abort(signal, info);
     if state::is_running() {
         if state::force_on_second_signal() {
             end_now(signal);
-        } else if raised_by_abort(signal, info) && !state::runs_on_this_thread() {
-            // The first exit wins: this signal changes nothing. But a thread
-            // that called `abort()` must not return into it, or the C library
-            // would end the process now, by SIGABRT. (An exit function that
-            // calls `abort()` does end it: nothing else could run the rest.)
-            sys::pause_forever();
         }
-        return;
+        if aborting && state::runs_on_this_thread() {
+            // An exit function called `abort()`: let it end the process, as
+            // nothing else could run the rest.
+            return;
+        }
     }
+    // Whether this is the first exit is the dispatcher's to decide, in one
+    // place: during a run it finds the run under way, and the signal changes
+    // nothing.
     if !wake::notify_signal(info) {
         // No dispatcher in this process (a child created by a raw `fork`
         // system call, or one where restarting the dispatcher after `fork`
@@ -148,11 +150,12 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
         end_now(signal);
         return;
     }
-    if raised_by_abort(signal, info) {
+    if aborting {
         // Keep the aborting thread from returning into `abort()`, which would
-        // end the process before the exit functions ran. The dispatcher ends
-        // it by SIGABRT when they have (or when the timeout expires); every
-        // signal is blocked in this handler, so `pause` sleeps until then.
+        // end the process before the exit functions ran. The process ends
+        // when they have run: by SIGABRT, or, when another exit came first,
+        // as that exit ends it. Every signal is blocked in this handler, so
+        // `pause` sleeps until then.
         sys::pause_forever();
     }
 }

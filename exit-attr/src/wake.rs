@@ -179,6 +179,15 @@ pub(crate) fn receive() -> Option<Message> {
     })
 }
 
+/// The dispatcher's side: the next message if one is waiting, without
+/// waiting for one.
+pub(crate) fn receive_waiting() -> Option<Message> {
+    match sys::poll_readable(REQUEST_READ.load(Ordering::Acquire), 0) {
+        Ok(true) => receive(),
+        _ => None,
+    }
+}
+
 /// The dispatcher's side: says it has run the normal exit's functions.
 pub(crate) fn normal_exit_done() {
     sys::write_all(DONE_WRITE.load(Ordering::Acquire), &[1]);
