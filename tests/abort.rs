@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::Fixture;
+use common::{Fixture, output_within};
 
 /// How long building the `panic = "abort"` fixture may take before the test
 /// fails: a bound against a hang, far above what it needs.
@@ -24,24 +23,15 @@ fn abort_runs_them_when_sigabrt_is_hooked_and_still_dies_by_it() {
         let mut fixture = Fixture::start(TWO);
         fixture.send(command);
         let outcome = fixture.finish();
-        assert_eq!(
-            outcome.signal(),
-            Some(libc::SIGABRT),
-            "{command}: {outcome:#?}"
-        );
+        outcome.assert_died_by_hooked_signal(libc::SIGABRT);
         assert_eq!(outcome.ran(), ["ran second", "ran first"], "{command}");
-        outcome.assert_one_log_line("SIGABRT");
     }
 }
 
 #[test]
 fn an_external_sigabrt_runs_them_when_it_is_hooked() {
-    let fixture = Fixture::start(TWO);
-    fixture.signal(libc::SIGABRT);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGABRT), "{outcome:#?}");
+    let outcome = Fixture::start(TWO).end_by_hooked_signal(libc::SIGABRT);
     assert_eq!(outcome.ran(), ["ran second", "ran first"]);
-    outcome.assert_one_log_line("SIGABRT");
 }
 
 #[test]
@@ -49,14 +39,9 @@ fn abort_runs_nothing_when_sigabrt_is_not_hooked() {
     for command in ["abort", "libc-abort"] {
         let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
         fixture.send(command);
-        let outcome = fixture.finish();
-        assert_eq!(
-            outcome.signal(),
-            Some(libc::SIGABRT),
-            "{command}: {outcome:#?}"
-        );
-        assert!(outcome.ran().is_empty(), "{command}: {outcome:#?}");
-        assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+        fixture
+            .finish()
+            .assert_died_by_unhooked_signal(libc::SIGABRT);
     }
 }
 
@@ -76,9 +61,8 @@ fn abort_with_a_hanging_function_dies_by_sigabrt_at_the_timeout() {
     ]);
     fixture.send("abort");
     let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGABRT), "{outcome:#?}");
+    outcome.assert_died_by_hooked_signal(libc::SIGABRT);
     assert_eq!(outcome.ran(), ["ran second", "ran hangs"]);
-    outcome.assert_one_log_line("SIGABRT");
 }
 
 /// §4 and §7: with SIGABRT hooked, `abort()` is one more hooked-signal
@@ -98,9 +82,8 @@ fn abort_during_a_signal_run_does_not_change_how_it_ends() {
     wait_until_aborted(&mut fixture);
     fixture.send("go");
     let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran gate", "ran first"], "{outcome:#?}");
-    outcome.assert_one_log_line("SIGTERM");
 }
 
 /// As above, during a normal exit: the status stays 4.
@@ -118,15 +101,16 @@ fn abort_during_a_normal_exit_does_not_change_how_it_ends() {
     assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
 }
 
-/// Waits until the thread that printed `aborting TID` has called `abort()`:
-/// it then either waits in the signal handler or has ended the process.
-/// Only then may the test let the exit functions finish.
+/// Waits until the thread that printed `aborting TID` has called `abort()`
+/// and waits in exit-attr's signal handler (or the process has ended).
+/// Only then may the test let the exit functions finish: released earlier,
+/// they could finish before the abort, which would then test nothing.
 fn wait_until_aborted(fixture: &mut Fixture) {
     let line = fixture.wait_for_prefix("aborting ");
     let tid = line["aborting ".len()..]
         .parse()
         .unwrap_or_else(|_| panic!("no thread id in {line:?}"));
-    fixture.wait_until_thread_blocks(tid);
+    fixture.wait_until_thread_waits_in_a_signal_handler(tid);
 }
 
 /// Builds `tests/abort-fixture` with the `panic-abort` profile, once per
@@ -138,9 +122,8 @@ fn abort_fixture() -> &'static Path {
     PROGRAM.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let started = Instant::now();
-        let mut cargo = Command::new(env!("CARGO"))
-            .current_dir(root)
-            .args([
+        let output = output_within(
+            Command::new(env!("CARGO")).current_dir(root).args([
                 "build",
                 "--profile",
                 "panic-abort",
@@ -149,31 +132,15 @@ fn abort_fixture() -> &'static Path {
                 "--target-dir",
                 "target/panic-abort",
                 "--locked",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run cargo build");
-        let mut stderr = cargo.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let status = loop {
-            if let Some(status) = cargo.try_wait().expect("wait for cargo build") {
-                break status;
-            }
-            if started.elapsed() > BUILD_TIMEOUT {
-                let _ = cargo.kill();
-                let _ = cargo.wait();
-                panic!("cargo build did not finish within {BUILD_TIMEOUT:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let stderr = stderr.join().unwrap();
-        assert!(status.success(), "cargo build: {status}\n{stderr}");
+            ]),
+            BUILD_TIMEOUT,
+        );
+        assert!(
+            output.status.success(),
+            "cargo build: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
         eprintln!(
             "built the panic = \"abort\" fixture in {:?}",
             started.elapsed()
@@ -188,14 +155,13 @@ fn a_panic_under_panic_abort_runs_them_and_dies_by_sigabrt() {
     let mut fixture = Fixture::start_program(program, &[], |_| {});
     fixture.send("panic now");
     let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGABRT), "{outcome:#?}");
+    outcome.assert_died_by_hooked_signal(libc::SIGABRT);
     assert_eq!(outcome.ran(), ["ran cleanup"], "{outcome:#?}");
     assert!(
         outcome.stderr.contains("panic under panic=abort"),
         "{}",
         outcome.stderr
     );
-    outcome.assert_one_log_line("SIGABRT");
 }
 
 /// The same program's other hooked signal, for comparison.
@@ -203,9 +169,6 @@ fn a_panic_under_panic_abort_runs_them_and_dies_by_sigabrt() {
 fn the_panic_abort_fixture_runs_them_on_sigterm_too() {
     let program = abort_fixture().to_str().unwrap();
     let fixture = Fixture::start_program(program, &[], |_| {});
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran cleanup"], "{outcome:#?}");
-    outcome.assert_one_log_line("SIGTERM");
 }

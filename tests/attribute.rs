@@ -6,9 +6,9 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use common::{Fixture, Outcome};
+use common::{Fixture, Outcome, log_line};
 
 /// Every exit function of the attribute fixture, sorted.
 const ALL: &[&str] = &[
@@ -30,13 +30,12 @@ fn signalled(signal: i32) -> Outcome {
 
 #[test]
 fn every_form_compiles_under_strict_lints_and_registers_before_main() {
-    let output = Command::new(env!("CARGO_BIN_EXE_attr_forms"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run attr_forms");
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let lines: Vec<&str> = stdout.lines().collect();
+    let forms = Fixture::spawn(env!("CARGO_BIN_EXE_attr_forms"), &[], |command| {
+        command.stdin(Stdio::null());
+    });
+    let outcome = forms.finish();
+    assert!(outcome.status.success(), "{outcome:#?}");
+    let lines: Vec<&str> = outcome.stdout.iter().map(String::as_str).collect();
     // The one called directly by main, before main returns.
     assert_eq!(lines[..2], ["ran in_nested_module", "main returns"]);
     let mut at_exit = lines[2..].to_vec();
@@ -59,15 +58,12 @@ fn every_form_compiles_under_strict_lints_and_registers_before_main() {
             "ran without_log",
         ]
     );
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert_eq!(outcome.stderr, "");
 }
 
 #[test]
 fn return_from_main_runs_every_annotated_function_once() {
-    let mut fixture = Fixture::start_attr();
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = Fixture::start_attr().end_with_command("return", 0);
     assert_eq!(outcome.ran_sorted(), ALL);
     assert_eq!(outcome.stderr, "");
 }
@@ -75,10 +71,7 @@ fn return_from_main_runs_every_annotated_function_once() {
 #[test]
 fn process_exit_and_panic_keep_their_status() {
     for (command, code) in [("exit 3", 3), ("panic", 101)] {
-        let mut fixture = Fixture::start_attr();
-        fixture.send(command);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(code), "{command}: {outcome:#?}");
+        let outcome = Fixture::start_attr().end_with_command(command, code);
         assert_eq!(outcome.ran_sorted(), ALL, "{command}");
     }
 }
@@ -126,8 +119,7 @@ fn logfun_none_logs_nothing() {
 
 #[test]
 fn signals_no_annotation_lists_keep_their_default_action() {
-    let outcome = signalled(libc::SIGQUIT);
-    assert!(outcome.ran().is_empty(), "{outcome:#?}");
+    let outcome = Fixture::start_attr().end_by_unhooked_signal(libc::SIGQUIT);
     assert_eq!(outcome.stderr, "");
 }
 
@@ -135,9 +127,7 @@ fn signals_no_annotation_lists_keep_their_default_action() {
 fn a_forked_child_runs_its_own_copies() {
     let mut fixture = Fixture::start_attr();
     let child = fixture.fork_and_terminate_child(1);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = fixture.end_with_command("return", 0);
     // The library's function cannot know it runs in a child, so it prints
     // no `child ` prefix: it runs once in each process.
     let mut in_child: Vec<&str> = outcome
@@ -161,8 +151,5 @@ fn a_forked_child_runs_its_own_copies() {
             .count(),
         2
     );
-    assert_eq!(
-        outcome.stderr,
-        format!("signal SIGTERM received by process with PID {child}\n")
-    );
+    assert_eq!(outcome.stderr, format!("{}\n", log_line("SIGTERM", child)));
 }

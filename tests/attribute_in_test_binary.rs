@@ -3,7 +3,11 @@
 //! test harness process exits. The test runs this same binary again as a
 //! child, and reads what the child printed after its harness finished.
 
+mod common;
+
 use std::process::Command;
+
+use common::{TIMEOUT, output_within};
 
 /// Set in the child's environment.
 const CHILD: &str = "EXIT_ATTR_TEST_BINARY_CHILD";
@@ -22,14 +26,15 @@ fn an_annotated_function_runs_when_the_test_binary_exits() {
         // The child's part: let the harness finish; the exit function speaks.
         return;
     }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "an_annotated_function_runs_when_the_test_binary_exits",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .expect("run this test binary again");
+    let output = output_within(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "an_annotated_function_runs_when_the_test_binary_exits",
+            ])
+            .env(CHILD, "1"),
+        TIMEOUT,
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     let lines: Vec<&str> = stdout.lines().filter(|l| !l.is_empty()).collect();

@@ -19,9 +19,7 @@ fn an_older_handler_that_returns_runs_once_after_the_functions() {
         "--fun",
         "second:",
     ]);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(
         outcome.after("ready"),
         ["ran second", "ran first", "older handler ran for 15"]
@@ -52,9 +50,7 @@ fn an_older_handler_that_calls_exit_keeps_its_status() {
 #[test]
 fn an_older_siginfo_handler_sees_the_original_sender() {
     let fixture = Fixture::start(&["--older", "siginfo:TERM", "--fun", "first:TERM"]);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     // SI_USER (0): sent with kill(2), by this test process.
     let expected = format!(
         "older siginfo handler: signal 15 si_signo 15 si_code {} si_pid {}",
@@ -84,24 +80,20 @@ fn a_hooked_sighup_ends_the_process_when_it_was_not_ignored() {
     // The control for the next two tests: the same registration, SIGHUP not
     // ignored by the parent.
     let fixture = Fixture::start(&["--fun", "first:HUP,TERM"]);
-    fixture.signal(libc::SIGHUP);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGHUP), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGHUP);
     assert_eq!(outcome.ran(), ["ran first"]);
     assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGHUP")));
 }
 
 #[test]
 fn a_signal_ignored_before_exec_stays_ignored() {
-    let mut fixture = start_with_sighup_ignored();
+    let fixture = start_with_sighup_ignored();
     for _ in 0..3 {
         fixture.signal(libc::SIGHUP);
     }
     // Whenever the SIGHUPs are handled, an ignored SIGHUP neither ends the
     // process nor logs anything, so the process exits with its own status.
-    fixture.send("exit 0");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = fixture.end_with_command("exit 0", 0);
     assert_eq!(outcome.ran(), ["ran first"]);
     assert_eq!(outcome.stderr_count(&outcome.log_line("SIGHUP")), 0);
     assert_eq!(outcome.stderr, "");
@@ -111,9 +103,7 @@ fn a_signal_ignored_before_exec_stays_ignored() {
 fn the_other_signals_of_that_registration_are_still_hooked() {
     let fixture = start_with_sighup_ignored();
     fixture.signal(libc::SIGHUP);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran first"]);
     assert_eq!(outcome.stderr_count(&outcome.log_line("SIGHUP")), 0);
     assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{Fixture, Outcome, send_signal};
+use common::{Fixture, Outcome, log_line, send_signal};
 
 const TWO: &[&str] = &["--fun", "first:TERM", "--fun", "second:"];
 const CHILD_ENDED: &str = "child ended by signal 15";
@@ -44,7 +44,7 @@ fn expect_parent_exit(outcome: &Outcome, children: &[i32]) {
     assert_eq!(rest, ["ran second", "ran first"], "{outcome:#?}");
     let expected: String = children
         .iter()
-        .map(|child| format!("signal SIGTERM received by process with PID {child}\n"))
+        .map(|&child| format!("{}\n", log_line("SIGTERM", child)))
         .collect();
     assert_eq!(outcome.stderr, expected);
     assert_eq!(outcome.stderr_count(&outcome.log_line("SIGTERM")), 0);
@@ -72,9 +72,7 @@ fn a_signal_sent_before_the_child_is_ready_is_handled_by_the_child() {
         let child: i32 = forked["forked ".len()..].parse().unwrap();
         send_signal(child, libc::SIGTERM);
         fixture.wait_for(CHILD_ENDED);
-        fixture.send("return");
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+        let outcome = fixture.end_with_command("return", 0);
         // Whether the child printed `child ready` before it died depends on
         // timing; everything else does not.
         let lines: Vec<&str> = outcome
@@ -95,10 +93,7 @@ fn a_signal_sent_before_the_child_is_ready_is_handled_by_the_child() {
             ],
             "{outcome:#?}"
         );
-        assert_eq!(
-            outcome.stderr,
-            format!("signal SIGTERM received by process with PID {child}\n")
-        );
+        assert_eq!(outcome.stderr, format!("{}\n", log_line("SIGTERM", child)));
     }
 }
 
@@ -124,7 +119,8 @@ fn the_parent_still_dies_by_its_own_signal_after_a_child_did() {
     assert_eq!(
         outcome.stderr,
         format!(
-            "signal SIGTERM received by process with PID {child}\n{}\n",
+            "{}\n{}\n",
+            log_line("SIGTERM", child),
             outcome.log_line("SIGTERM")
         )
     );
@@ -135,9 +131,7 @@ fn fork_then_exec_stays_safe() {
     let mut fixture = Fixture::start(TWO);
     fixture.send("spawn-pre-exec 200");
     fixture.wait_for("spawned 200");
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(
         outcome.after("ready"),
         ["spawned 200", "ran second", "ran first"]

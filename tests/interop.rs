@@ -5,14 +5,16 @@
 
 mod common;
 
-use common::{Fixture, Outcome};
+use common::Fixture;
 
 const TWO: &[&str] = &["--fun", "first:TERM", "--fun", "second:TERM"];
 
 /// Installs the owner with `command`, sends SIGTERM `signals` times once it
-/// is ready (the later ones after it reported the first) and returns how
-/// the fixture ended.
-fn owner_handles_sigterm(command: &str, reported: &str, signals: usize) -> Outcome {
+/// is ready (the later ones after it reported the first, as `reported`), and
+/// checks that the owner reported the signal, then `main` returned normally
+/// and ran the exit functions once, without exit-attr logging or acting on
+/// the signal.
+fn assert_owner_handles_sigterm(command: &str, reported: &str, signals: usize) {
     let mut fixture = Fixture::start(TWO);
     fixture.send(command);
     fixture.wait_for("owner ready");
@@ -21,12 +23,7 @@ fn owner_handles_sigterm(command: &str, reported: &str, signals: usize) -> Outco
     for _ in 1..signals {
         fixture.signal(libc::SIGTERM);
     }
-    fixture.finish()
-}
-
-/// The owner reported the signal, then `main` returned normally and ran the
-/// exit functions once, without exit-attr logging or acting on the signal.
-fn assert_owned_by_the_newer_handler(outcome: &Outcome, reported: &str) {
+    let outcome = fixture.finish();
     assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
     assert_eq!(
         outcome.after("owner ready"),
@@ -38,30 +35,22 @@ fn assert_owned_by_the_newer_handler(outcome: &Outcome, reported: &str) {
 
 #[test]
 fn tokio_owns_sigterm_and_the_functions_run_at_the_normal_exit() {
-    let reported = "tokio received SIGTERM";
-    let outcome = owner_handles_sigterm("tokio", reported, 1);
-    assert_owned_by_the_newer_handler(&outcome, reported);
+    assert_owner_handles_sigterm("tokio", "tokio received SIGTERM", 1);
 }
 
 #[test]
 fn a_second_sigterm_after_tokio_handled_the_first_changes_nothing() {
     // Whether it arrives before, during or after the exit functions, tokio's
     // handler still owns SIGTERM: the outcome is the same.
-    let reported = "tokio received SIGTERM";
-    let outcome = owner_handles_sigterm("tokio", reported, 2);
-    assert_owned_by_the_newer_handler(&outcome, reported);
+    assert_owner_handles_sigterm("tokio", "tokio received SIGTERM", 2);
 }
 
 #[test]
 fn ctrlc_owns_sigterm_and_the_functions_run_at_the_normal_exit() {
-    let reported = "ctrlc received a signal";
-    let outcome = owner_handles_sigterm("ctrlc", reported, 1);
-    assert_owned_by_the_newer_handler(&outcome, reported);
+    assert_owner_handles_sigterm("ctrlc", "ctrlc received a signal", 1);
 }
 
 #[test]
 fn signal_hook_owns_sigterm_and_the_functions_run_at_the_normal_exit() {
-    let reported = "signal-hook flag set";
-    let outcome = owner_handles_sigterm("signal-hook", reported, 1);
-    assert_owned_by_the_newer_handler(&outcome, reported);
+    assert_owner_handles_sigterm("signal-hook", "signal-hook flag set", 1);
 }

@@ -103,10 +103,8 @@ fn a_panic_in_an_exit_function_names_it() {
 
 #[test]
 fn the_startup_entry_point_reports_bad_signals_on_stderr_without_panicking() {
-    let mut fixture = Fixture::start(&["--startup", "first:TERM,SEGV:none"]);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome =
+        Fixture::start(&["--startup", "first:TERM,SEGV:none"]).end_with_command("return", 0);
     assert_eq!(
         outcome.stderr,
         "exit-attr: could not fully register `first`: SIGSEGV is a synchronous fault signal: \
@@ -117,17 +115,15 @@ fn the_startup_entry_point_reports_bad_signals_on_stderr_without_panicking() {
 
 #[test]
 fn the_startup_entry_point_reports_a_machinery_failure_once() {
-    let mut fixture = Fixture::start(&[
+    let outcome = Fixture::start(&[
         "--exhaust-fds",
         "--startup",
         "first:TERM:none",
         "--exhaust-fds",
         "--startup",
         "second:INT:none",
-    ]);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    ])
+    .end_with_command("return", 0);
     let reports: Vec<&str> = outcome.stderr.lines().collect();
     assert_eq!(reports.len(), 1, "{}", outcome.stderr);
     assert!(

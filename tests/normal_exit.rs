@@ -3,15 +3,19 @@
 
 mod common;
 
-use common::{Fixture, REVERSED, THREE};
+use common::{Fixture, Outcome, REVERSED, THREE};
+
+/// Ends the fixture with [`THREE`] registered by `command`, and checks that
+/// it exited with `code` after running all three once, in reverse order.
+fn three_run_at(command: &str, code: i32) -> Outcome {
+    let outcome = Fixture::start(THREE).end_with_command(command, code);
+    assert_eq!(outcome.ran(), REVERSED, "{command}");
+    outcome
+}
 
 #[test]
 fn return_from_main_runs_every_function_once_in_reverse_order() {
-    let mut fixture = Fixture::start(THREE);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
-    assert_eq!(outcome.ran(), REVERSED);
+    let outcome = three_run_at("return", 0);
     assert_eq!(outcome.stderr, "", "no log line without a signal");
 }
 
@@ -26,49 +30,31 @@ fn end_of_input_returns_from_main_too() {
 
 #[test]
 fn process_exit_keeps_its_status() {
-    let mut fixture = Fixture::start(THREE);
-    fixture.send("exit 3");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(3), "{outcome:#?}");
-    assert_eq!(outcome.ran(), REVERSED);
+    three_run_at("exit 3", 3);
 }
 
 #[test]
 fn a_panic_out_of_main_keeps_status_101() {
-    let mut fixture = Fixture::start(THREE);
-    fixture.send("panic");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(101), "{outcome:#?}");
-    assert_eq!(outcome.ran(), REVERSED);
+    let outcome = three_run_at("panic", 101);
     assert!(outcome.stderr.contains("main panics"), "{}", outcome.stderr);
 }
 
 #[test]
 fn exit_from_another_thread_runs_them_once() {
-    let mut fixture = Fixture::start(THREE);
-    fixture.send("exit-thread 4");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(4), "{outcome:#?}");
-    assert_eq!(outcome.ran(), REVERSED);
+    three_run_at("exit-thread 4", 4);
 }
 
 #[test]
 fn eight_threads_calling_exit_at_once_run_them_once() {
     for _ in 0..10 {
-        let mut fixture = Fixture::start(THREE);
-        fixture.send("exit-many 5");
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(5), "{outcome:#?}");
-        assert_eq!(outcome.ran(), REVERSED);
+        three_run_at("exit-many 5", 5);
     }
 }
 
 #[test]
 fn exit_functions_run_where_thread_locals_work() {
-    let mut fixture = Fixture::start(&["--fun", "uses_thread_locals:"]);
-    fixture.send("exit 0");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let fixture = Fixture::start(&["--fun", "uses_thread_locals:"]);
+    let outcome = fixture.end_with_command("exit 0", 0);
     assert_eq!(
         outcome.ran(),
         ["ran uses_thread_locals: thread-local ok, thread Some(\"exit-attr\")"]
@@ -77,7 +63,7 @@ fn exit_functions_run_where_thread_locals_work() {
 
 #[test]
 fn the_same_function_registered_twice_runs_once_in_its_first_place() {
-    let mut fixture = Fixture::start(&[
+    let fixture = Fixture::start(&[
         "--fun",
         "first:",
         "--fun",
@@ -87,24 +73,16 @@ fn the_same_function_registered_twice_runs_once_in_its_first_place() {
         "--fun",
         "first:",
     ]);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = fixture.end_with_command("return", 0);
     assert_eq!(outcome.ran(), ["ran second", "ran first"]);
 }
 
 #[test]
 fn a_panicking_function_is_reported_and_the_others_still_run() {
-    let mut fixture = Fixture::start(&["--fun", "first:", "--fun", "panics:", "--fun", "second:"]);
-    fixture.send("exit 6");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(6), "{outcome:#?}");
+    let fixture = Fixture::start(&["--fun", "first:", "--fun", "panics:", "--fun", "second:"]);
+    let outcome = fixture.end_with_command("exit 6", 6);
     assert_eq!(outcome.ran(), ["ran second", "ran panics", "ran first"]);
-    let report = outcome
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("exit-attr: exit function registered at "))
-        .unwrap_or_else(|| panic!("no report in {}", outcome.stderr));
+    let report = outcome.the_panic_report();
     assert!(report.contains("tests/fixtures/fixture.rs:"), "{report}");
     assert!(
         report.ends_with(
@@ -116,10 +94,7 @@ fn a_panicking_function_is_reported_and_the_others_still_run() {
 
 #[test]
 fn registering_while_exit_functions_run_is_an_error() {
-    let mut fixture = Fixture::start(&["--fun", "registers:"]);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = Fixture::start(&["--fun", "registers:"]).end_with_command("return", 0);
     assert_eq!(
         outcome.ran(),
         ["ran registers: exit functions are already running: the process is ending"]

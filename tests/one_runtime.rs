@@ -5,8 +5,17 @@
 //! The test writes a project that depends on this exit-attr and on a copy of
 //! it released as 0.2.0, and asks cargo to resolve it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
+
+use common::output_within;
+
+/// How long resolving may take before the test fails: a bound against a
+/// hang, far above what it needs.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -61,11 +70,12 @@ fn resolve(dependencies: &str) -> Result<(), String> {
     .unwrap();
     // Resolution alone decides; --offline keeps it to the packages that the
     // workspace's own build already fetched.
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(&project)
-        .output()
-        .expect("run cargo metadata");
+    let output = output_within(
+        Command::new(env!("CARGO"))
+            .args(["metadata", "--format-version", "1", "--offline"])
+            .current_dir(&project),
+        RESOLVE_TIMEOUT,
+    );
     let _ = std::fs::remove_dir_all(&project);
     if output.status.success() {
         Ok(())

@@ -35,10 +35,7 @@ fn register_while_exhausted(exhaust: &str, (message, errno): (&str, i32)) -> Fix
 
 /// The registration failed, but the function still runs at normal exit.
 fn runs_at_normal_exit_after(exhaust: &str, error: (&str, i32)) {
-    let mut fixture = register_while_exhausted(exhaust, error);
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = register_while_exhausted(exhaust, error).end_with_command("return", 0);
     assert_eq!(outcome.ran(), ["ran first"]);
     assert_eq!(outcome.stderr, "");
 }
@@ -56,11 +53,8 @@ fn no_room_for_the_dispatcher_thread_is_an_error_and_the_function_runs_at_normal
 #[test]
 fn a_signal_that_could_not_be_hooked_keeps_its_default_action() {
     for (exhaust, error) in [("--exhaust-fds", NO_PIPE), ("--exhaust-memory", NO_THREAD)] {
-        let fixture = register_while_exhausted(exhaust, error);
-        fixture.signal(libc::SIGTERM);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-        assert_eq!(outcome.ran(), [] as [&str; 0], "{outcome:#?}");
+        let outcome =
+            register_while_exhausted(exhaust, error).end_by_unhooked_signal(libc::SIGTERM);
         assert_eq!(outcome.stderr, "");
     }
 }
@@ -69,9 +63,7 @@ fn a_signal_that_could_not_be_hooked_keeps_its_default_action() {
 fn a_later_registration_hooks_the_signal_once_resources_are_back() {
     for exhaust in ["--exhaust-fds", "--exhaust-memory"] {
         let fixture = Fixture::start(&[exhaust, "--fun", "first:TERM", "--fun", "second:TERM"]);
-        fixture.signal(libc::SIGTERM);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
         assert_eq!(outcome.ran(), ["ran second", "ran first"]);
         assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
     }
@@ -93,10 +85,7 @@ fn start_with_a_refused_signal() -> Fixture {
 fn a_refused_signal_registers_nothing() {
     // Unlike a setup failure, a signal that can never be hooked is refused
     // before anything is registered: `first` does not run at normal exit...
-    let mut fixture = start_with_a_refused_signal();
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = start_with_a_refused_signal().end_with_command("return", 0);
     assert_eq!(outcome.ran(), ["ran second"]);
     assert_eq!(outcome.stderr, "");
 }
@@ -104,10 +93,6 @@ fn a_refused_signal_registers_nothing() {
 #[test]
 fn a_refused_signal_hooks_none_of_the_others() {
     // ... and SIGTERM, listed with it, keeps its default action.
-    let fixture = start_with_a_refused_signal();
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    assert_eq!(outcome.ran(), [] as [&str; 0], "{outcome:#?}");
+    let outcome = start_with_a_refused_signal().end_by_unhooked_signal(libc::SIGTERM);
     assert_eq!(outcome.stderr, "");
 }

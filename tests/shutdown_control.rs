@@ -3,12 +3,17 @@
 //! registering and unregistering from inside exit functions and around
 //! `fork`. SIGABRT is in `tests/abort.rs`.
 //!
-//! No test asserts a duration: a timeout must end the process, with the right
-//! status, before the harness's own bound fails the test.
+//! One test per exit path asserts a duration: §7 says when a timeout ends
+//! the process, and those tests check that it does, with wide margins (see
+//! [`assert_ended_at_the_timeout`]). The others only need the timeout to end
+//! the process, with the right status, before the harness's own bound fails
+//! the test.
 
 mod common;
 
-use common::{Fixture, Outcome};
+use std::time::{Duration, Instant};
+
+use common::{Fixture, Outcome, TIMEOUT};
 
 /// The stderr lines that say the exit functions were abandoned.
 fn abandonment_lines(outcome: &Outcome) -> Vec<&str> {
@@ -28,48 +33,115 @@ fn assert_abandoned_once(outcome: &Outcome) {
     );
 }
 
-/// `second` runs before `hangs`, `first` (registered before it) after it.
-const HANGS: &[&str] = &[
-    "--timeout",
-    "300",
-    "--fun",
-    "first:TERM",
-    "--fun",
-    "hangs:",
-    "--fun",
-    "second:",
-];
+/// How a test ends a fixture.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    /// A command that exits with this status (`return`, `exit N`).
+    Command(&'static str, i32),
+    /// A hooked signal.
+    Signal(i32),
+}
 
-#[test]
-fn a_hanging_function_is_abandoned_at_the_timeout_and_the_signal_still_kills() {
-    let fixture = Fixture::start(HANGS);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+const RETURN: Ending = Ending::Command("return", 0);
+const SIGTERM: Ending = Ending::Signal(libc::SIGTERM);
+
+/// Ends `fixture` with `ending`, and checks that it ended that way: with
+/// the command's status and no log line, or by the signal after exactly one
+/// log line.
+fn end(fixture: Fixture, ending: Ending) -> Outcome {
+    match ending {
+        Ending::Command(command, code) => {
+            let outcome = fixture.end_with_command(command, code);
+            assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+            outcome
+        }
+        Ending::Signal(signal) => fixture.end_by_hooked_signal(signal),
+    }
+}
+
+/// `hangs` with a timeout of `timeout_ms`: `second` runs before `hangs`,
+/// `first` (registered before it, for SIGTERM) would run after it.
+fn hanging(timeout_ms: &str) -> [&str; 8] {
+    [
+        "--timeout",
+        timeout_ms,
+        "--fun",
+        "first:TERM",
+        "--fun",
+        "hangs:",
+        "--fun",
+        "second:",
+    ]
+}
+
+/// `hangs` was reached, never left, and the rest was abandoned once.
+fn assert_abandoned_in_hangs(outcome: &Outcome) {
     assert_eq!(outcome.ran(), ["ran second", "ran hangs"], "{outcome:#?}");
-    assert_abandoned_once(&outcome);
-    outcome.assert_one_log_line("SIGTERM");
+    assert_abandoned_once(outcome);
+}
+
+/// The timeout of the two tests that time it.
+const ONE_SECOND: Duration = Duration::from_secs(1);
+
+/// Starts [`hanging`] with a timeout of [`ONE_SECOND`], triggers the exit
+/// with `trigger`, and returns how the fixture ended and how long it took,
+/// from just before the trigger to the moment the harness reaped it.
+fn time_a_hanging_exit(trigger: impl FnOnce(&mut Fixture)) -> (Outcome, Duration) {
+    let mut fixture = Fixture::start(&hanging(&ONE_SECOND.as_millis().to_string()));
+    let triggered = Instant::now();
+    trigger(&mut fixture);
+    let outcome = fixture.finish();
+    let took = outcome.reaped.duration_since(triggered);
+    (outcome, took)
+}
+
+/// A behavioural bound of §7, not a performance threshold: the exit
+/// functions start after the trigger, and the rest are abandoned (the
+/// process ends) `timeout` after they started, so the process cannot end
+/// sooner than [`ONE_SECOND`] after the trigger; and it must end about then,
+/// which a bound of ten times the timeout checks with room for a loaded
+/// machine. A runtime that waits less than the timeout it was given, or ten
+/// times it or more, fails here. The upper bound is well below the
+/// harness's own [`TIMEOUT`], so what ended the process is the timeout: had
+/// the harness had to kill it, `finish` would have failed the test.
+fn assert_ended_at_the_timeout(took: Duration, outcome: &Outcome) {
+    const _: () = assert!(10 * ONE_SECOND.as_secs() < TIMEOUT.as_secs());
+    assert!(
+        took >= ONE_SECOND,
+        "ended {took:?} after the trigger, before the timeout of {ONE_SECOND:?}: {outcome:#?}"
+    );
+    assert!(
+        took < 10 * ONE_SECOND,
+        "ended {took:?} after the trigger, not about the timeout of {ONE_SECOND:?}: {outcome:#?}"
+    );
 }
 
 #[test]
-fn a_hanging_function_is_abandoned_at_the_timeout_and_the_exit_status_stands() {
-    for (command, code) in [
-        ("exit 3", 3),
-        ("return", 0),
-        ("panic", 101),
-        ("exit-thread 4", 4),
-    ] {
-        let mut fixture = Fixture::start(HANGS);
-        fixture.send(command);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(code), "{command}: {outcome:#?}");
-        assert_eq!(
-            outcome.ran(),
-            ["ran second", "ran hangs"],
-            "{command}: {outcome:#?}"
+fn a_hanging_function_on_the_signal_path_is_abandoned_at_the_timeout_and_the_signal_kills() {
+    let (outcome, took) = time_a_hanging_exit(|fixture| fixture.signal(libc::SIGTERM));
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
+    assert_abandoned_in_hangs(&outcome);
+    assert_ended_at_the_timeout(took, &outcome);
+}
+
+#[test]
+fn a_hanging_function_on_the_normal_path_is_abandoned_at_the_timeout_and_the_status_stands() {
+    let (outcome, took) = time_a_hanging_exit(|fixture| fixture.send("exit 3"));
+    assert_eq!(outcome.code(), Some(3), "{outcome:#?}");
+    assert_abandoned_in_hangs(&outcome);
+    assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+    assert_ended_at_the_timeout(took, &outcome);
+}
+
+/// The other ways of a normal exit (`exit 3` is timed above).
+#[test]
+fn a_hanging_function_is_abandoned_at_the_timeout_and_every_exit_status_stands() {
+    for (command, code) in [("return", 0), ("panic", 101), ("exit-thread 4", 4)] {
+        let outcome = end(
+            Fixture::start(&hanging("300")),
+            Ending::Command(command, code),
         );
-        assert_abandoned_once(&outcome);
-        assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+        assert_abandoned_in_hangs(&outcome);
     }
 }
 
@@ -85,20 +157,13 @@ fn a_timeout_that_is_not_reached_changes_nothing() {
         "--fun",
         "second:",
     ];
-    let mut fixture = Fixture::start(args);
-    fixture.send("exit 3");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(3), "{outcome:#?}");
+    let outcome = Fixture::start(args).end_with_command("exit 3", 3);
     assert_eq!(outcome.ran(), ["ran second", "ran first"]);
     assert_eq!(outcome.stderr, "");
 
-    let fixture = Fixture::start(args);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = Fixture::start(args).end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran second", "ran first"]);
     assert!(abandonment_lines(&outcome).is_empty(), "{}", outcome.stderr);
-    outcome.assert_one_log_line("SIGTERM");
 }
 
 /// §4: on the normal path, an exit function that calls `exit` is parked
@@ -108,7 +173,7 @@ fn a_timeout_that_is_not_reached_changes_nothing() {
 #[test]
 fn exit_from_an_exit_function_on_the_normal_path_ends_at_the_timeout_with_the_original_status() {
     for (command, code) in [("return", 0), ("exit 3", 3)] {
-        let mut fixture = Fixture::start(&[
+        let fixture = Fixture::start(&[
             "--timeout",
             "300",
             "--fun",
@@ -118,9 +183,7 @@ fn exit_from_an_exit_function_on_the_normal_path_ends_at_the_timeout_with_the_or
             "--fun",
             "second:",
         ]);
-        fixture.send(command);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(code), "{command}: {outcome:#?}");
+        let outcome = end(fixture, Ending::Command(command, code));
         assert_eq!(
             outcome.ran(),
             ["ran second", "ran exits"],
@@ -133,12 +196,20 @@ fn exit_from_an_exit_function_on_the_normal_path_ends_at_the_timeout_with_the_or
 /// §4: during a signal run, the main thread calls `exit(4)` (it then owns
 /// the exit and waits for the signal run), and then an exit function calls
 /// `exit(9)`, which the standard library parks forever. The watchdog ends
-/// the process by the signal.
+/// the process by the signal, abandoning `first`.
+///
+/// The order is fixed by handshakes, not by luck: main reads
+/// `exit-in-gate 4` before the signal, so it never reads stdin again and
+/// `go` can only reach the gate; it calls `exit` only once the gate has
+/// started; and the test lets the gate go only once main's own `atexit`
+/// handler has said that main is inside `exit()`. The one assumption on
+/// time is that this handshake takes less than the timeout (a second),
+/// which is what ends the process and cannot be waited for otherwise.
 #[test]
 fn exit_from_an_exit_function_after_another_exit_during_a_signal_run_ends_by_the_signal() {
     let mut fixture = Fixture::start(&[
         "--timeout",
-        "300",
+        "1000",
         "--fun",
         "first:TERM",
         "--fun",
@@ -146,19 +217,27 @@ fn exit_from_an_exit_function_after_another_exit_during_a_signal_run_ends_by_the
         "--fun",
         "gate:",
     ]);
+    fixture.send("exit-in-gate 4");
+    fixture.wait_for("exit armed");
     fixture.signal(libc::SIGTERM);
-    fixture.wait_for("gate entered");
-    // The main thread, blocked reading stdin, gets `exit 4`; the gate `go`.
-    fixture.send("exit 4");
+    fixture.wait_for("main in exit");
     fixture.send("go");
     let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    outcome.assert_one_log_line("SIGTERM");
-    // However the threads interleaved, nothing ran twice.
-    let mut ran = outcome.ran();
-    ran.sort_unstable();
-    ran.dedup();
-    assert_eq!(ran.len(), outcome.ran().len(), "{outcome:#?}");
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            "exit armed",
+            "gate entered",
+            "main in exit",
+            "ran gate",
+            "ran exits"
+        ],
+        "{outcome:#?}"
+    );
+    assert_abandoned_once(&outcome);
+    // The log line and the abandonment line are all of stderr.
+    assert_eq!(outcome.stderr.lines().count(), 2, "{}", outcome.stderr);
 }
 
 /// On the signal path an exit function's `exit` continues the run on the
@@ -175,12 +254,9 @@ fn a_hang_after_exit_from_an_exit_function_on_the_signal_path_ends_by_the_signal
         "--fun",
         "exits:",
     ]);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran exits", "ran hangs"], "{outcome:#?}");
     assert_abandoned_once(&outcome);
-    outcome.assert_one_log_line("SIGTERM");
 }
 
 /// With `--force`, `second`, sent while the gate holds up a SIGINT run,
@@ -218,9 +294,8 @@ fn without_force_a_second_signal_during_a_signal_run_changes_nothing() {
     fixture.signal(libc::SIGINT);
     fixture.send("go");
     let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGINT), "{outcome:#?}");
+    outcome.assert_died_by_hooked_signal(libc::SIGINT);
     assert_eq!(outcome.ran(), ["ran gate", "ran first"], "{outcome:#?}");
-    outcome.assert_one_log_line("SIGINT");
 }
 
 #[test]
@@ -279,11 +354,8 @@ fn closures_from_eight_threads_run_once_each_on_a_signal_and_unregistered_ones_n
     let mut fixture = Fixture::start(&["--fun", "first:"]);
     fixture.send("closures 16");
     fixture.wait_for("closures ready");
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_closures(&outcome);
-    outcome.assert_one_log_line("SIGTERM");
 }
 
 #[test]
@@ -291,40 +363,21 @@ fn closures_from_eight_threads_run_once_each_at_exit_and_unregistered_ones_never
     let mut fixture = Fixture::start(&["--fun", "first:"]);
     fixture.send("closures 16");
     fixture.wait_for("closures ready");
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    let outcome = fixture.end_with_command("return", 0);
     assert_closures(&outcome);
     assert_eq!(outcome.stderr, "");
-}
-
-/// Ends `fixture` by SIGTERM or by a return from `main`, and checks that it
-/// ended that way.
-fn end(mut fixture: Fixture, by_signal: bool) -> Outcome {
-    if by_signal {
-        fixture.signal(libc::SIGTERM);
-    } else {
-        fixture.send("return");
-    }
-    let outcome = fixture.finish();
-    if by_signal {
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    } else {
-        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
-    }
-    outcome
 }
 
 /// Ends a fixture that has set up `unregister-inside` (with `arg`) by a
 /// SIGTERM and by a return from `main`, and checks what ran each time.
 fn unregister_inside(arg: &str, expected: &[&str]) {
     let command = format!("unregister-inside {arg}");
-    for by_signal in [true, false] {
+    for ending in [SIGTERM, RETURN] {
         let mut fixture = Fixture::start(&[]);
         fixture.send(&command);
         fixture.wait_for("unregister-inside ready");
-        let outcome = end(fixture, by_signal);
-        assert_eq!(outcome.ran(), expected, "signal: {by_signal}");
+        let outcome = end(fixture, ending);
+        assert_eq!(outcome.ran(), expected, "{ending:?}");
     }
 }
 
@@ -347,18 +400,15 @@ fn fork_then_exec_during_a_registration_storm_neither_hangs_nor_breaks_the_signa
     let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
     fixture.send("pre-exec-storm 1000");
     fixture.wait_for("spawned 1000");
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran second", "ran first"], "{outcome:#?}");
-    outcome.assert_one_log_line("SIGTERM");
 }
 
 #[test]
 fn registering_a_closure_from_an_exit_function_is_an_error_without_deadlock() {
-    for by_signal in [true, false] {
+    for ending in [SIGTERM, RETURN] {
         let fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "registers_closure:"]);
-        let outcome = end(fixture, by_signal);
+        let outcome = end(fixture, ending);
         assert_eq!(
             outcome.ran(),
             [
@@ -366,49 +416,71 @@ fn registering_a_closure_from_an_exit_function_is_an_error_without_deadlock() {
                  exit functions are already running: the process is ending",
                 "ran first",
             ],
-            "signal: {by_signal}"
+            "{ending:?}"
         );
     }
 }
 
+/// §7: `unregister` removes the closure. `listen-then-forget SIG` registers
+/// a closure (`ran forgotten`) for SIG and unregisters it; `first`, listing
+/// SIG too, keeps SIG hooked. However the process then ends, only `first`
+/// runs.
+fn forget_then_end(signal: &str, ending: Ending) {
+    let mut fixture = Fixture::start(&["--fun", &format!("first:{signal}")]);
+    fixture.send(&format!("listen-then-forget {signal}"));
+    fixture.wait_for("forgotten");
+    let outcome = end(fixture, ending);
+    assert_eq!(outcome.after("forgotten"), ["ran first"], "{ending:?}");
+}
+
+#[test]
+fn an_unregistered_closure_never_runs_at_a_normal_exit() {
+    for ending in [RETURN, Ending::Command("exit 3", 3)] {
+        forget_then_end("TERM", ending);
+    }
+}
+
+/// The signal is still listed by `first`, so it still takes the signal
+/// path (one log line, death by the signal), without the closure.
+#[test]
+fn an_unregistered_closure_never_runs_on_a_signal_that_another_registration_hooks() {
+    forget_then_end("TERM", SIGTERM);
+    forget_then_end("USR1", Ending::Signal(libc::SIGUSR1));
+}
+
 /// §3: a signal that no registration lists keeps its own action. Once the
-/// last registration listing it is unregistered, exit-attr gives it back.
+/// last registration listing it is unregistered, exit-attr gives it back:
+/// the default action kills the process, and nothing runs or is logged.
 #[test]
 fn a_signal_no_registration_lists_any_more_gets_its_default_action_back() {
     let mut fixture = Fixture::start(&["--fun", "first:"]);
     fixture.send("listen-then-forget USR1");
     fixture.wait_for("forgotten");
-    fixture.signal(libc::SIGUSR1);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGUSR1), "{outcome:#?}");
-    assert!(outcome.ran().is_empty(), "{outcome:#?}");
+    let outcome = fixture.end_by_unhooked_signal(libc::SIGUSR1);
+    assert_eq!(outcome.after("forgotten"), [] as [&str; 0], "{outcome:#?}");
     assert_eq!(
         outcome.stderr, "",
         "no log line: exit-attr no longer hooks it"
     );
 }
 
+/// The older handler runs alone, returns, and the program goes on; its exit
+/// functions then run at the normal exit, without the closure.
 #[test]
 fn a_signal_no_registration_lists_any_more_gets_its_older_handler_back() {
     let mut fixture = Fixture::start(&["--older", "returns:HUP", "--fun", "first:"]);
     fixture.send("listen-then-forget HUP");
     fixture.wait_for("forgotten");
     fixture.signal(libc::SIGHUP);
-    // The older handler runs, returns, and the program goes on.
     fixture.wait_for("older handler ran for 1");
-    fixture.send("return");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
-    assert_eq!(outcome.ran(), ["ran first"]);
-}
-
-#[test]
-fn a_signal_still_listed_by_another_registration_stays_hooked() {
-    let mut fixture = Fixture::start(&["--fun", "first:USR1"]);
-    fixture.send("listen-then-forget USR1");
-    fixture.wait_for("forgotten");
-    fixture.signal(libc::SIGUSR1);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGUSR1), "{outcome:#?}");
-    assert_eq!(outcome.ran(), ["ran first"]);
+    let outcome = end(fixture, RETURN);
+    assert_eq!(
+        outcome.after("forgotten"),
+        ["older handler ran for 1", "ran first"],
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        outcome.stderr, "",
+        "no log line: exit-attr no longer hooks it"
+    );
 }

@@ -4,13 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
 use std::sync::{PoisonError, RwLock};
-use std::time::Instant;
 
-use common::{Fixture, Outcome, REVERSED, THREE, TIMEOUT};
+use common::{Fixture, REVERSED, THREE};
 
 /// The signals a test may hook and send, as the fixture spells them.
 const HOOKABLE: &[(&str, i32)] = &[
@@ -35,26 +31,6 @@ fn start(args: &[&str]) -> Fixture {
     Fixture::start(args)
 }
 
-/// The stderr lines that look like a log line of any signal.
-fn log_lines(outcome: &Outcome) -> Vec<&str> {
-    outcome
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("signal ") && l.contains(" received by process with PID "))
-        .collect()
-}
-
-/// Asserts that stderr holds exactly one log line, the one for `signal`.
-fn assert_one_log_line(outcome: &Outcome, signal: &str) {
-    assert_eq!(
-        outcome.stderr_count(&outcome.log_line(signal)),
-        1,
-        "stderr: {}",
-        outcome.stderr
-    );
-    assert_eq!(log_lines(outcome).len(), 1, "stderr: {}", outcome.stderr);
-}
-
 #[test]
 fn every_hookable_signal_runs_them_once_logs_once_and_kills_by_itself() {
     for &(name, number) in HOOKABLE {
@@ -62,32 +38,19 @@ fn every_hookable_signal_runs_them_once_logs_once_and_kills_by_itself() {
         let second = format!("second:{name}");
         // Two registrations list the signal: still one log line.
         let fixture = start(&["--fun", &first, "--fun", &second, "--fun", "third:"]);
-        fixture.signal(number);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(number), "SIG{name}: {outcome:#?}");
+        let outcome = fixture.end_by_hooked_signal(number);
         assert_eq!(outcome.ran(), REVERSED, "SIG{name}");
-        assert_one_log_line(&outcome, &format!("SIG{name}"));
     }
 }
 
 #[test]
 fn a_signal_nobody_hooked_keeps_its_default_action() {
-    let fixture = start(THREE);
-    fixture.signal(libc::SIGUSR1);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGUSR1), "{outcome:#?}");
-    assert!(outcome.ran().is_empty(), "{outcome:#?}");
-    assert!(log_lines(&outcome).is_empty(), "{}", outcome.stderr);
+    start(THREE).end_by_unhooked_signal(libc::SIGUSR1);
 }
 
 #[test]
 fn empty_signals_hook_nothing() {
-    let fixture = start(&["--fun", "third:", "--fun", "first:"]);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    assert!(outcome.ran().is_empty(), "{outcome:#?}");
-    assert!(log_lines(&outcome).is_empty(), "{}", outcome.stderr);
+    start(&["--fun", "third:", "--fun", "first:"]).end_by_unhooked_signal(libc::SIGTERM);
 }
 
 #[test]
@@ -97,22 +60,16 @@ fn functions_with_empty_signals_run_when_another_registration_hooked_the_signal(
         (["third:", "first:TERM"], ["ran first", "ran third"]),
     ] {
         let fixture = start(&["--fun", args[0], "--fun", args[1]]);
-        fixture.signal(libc::SIGTERM);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
         assert_eq!(outcome.ran(), expected, "{args:?}");
-        assert_one_log_line(&outcome, "SIGTERM");
     }
 }
 
 #[test]
 fn registering_again_with_a_new_signal_hooks_it() {
     let fixture = start(&["--fun", "first:TERM", "--fun", "first:INT"]);
-    fixture.signal(libc::SIGINT);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGINT), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGINT);
     assert_eq!(outcome.ran(), ["ran first"]);
-    assert_one_log_line(&outcome, "SIGINT");
 }
 
 #[test]
@@ -125,44 +82,43 @@ fn a_panicking_function_is_reported_and_the_signal_still_kills() {
         "--fun",
         "second:",
     ]);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran second", "ran panics", "ran first"]);
-    assert_one_log_line(&outcome, "SIGTERM");
-    let report = outcome
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("exit-attr: exit function registered at "))
-        .unwrap_or_else(|| panic!("no report in {}", outcome.stderr));
+    let report = outcome.the_panic_report();
     assert!(
         report.contains("panicked: boom in an exit function"),
         "{report}"
     );
 }
 
+/// Has the fixture send itself SIGTERM with `command`, and checks that
+/// [`THREE`] ran once each and the signal ended the process.
+fn sigterm_from_inside_runs_them_once(command: &str) {
+    let mut fixture = start(THREE);
+    fixture.send(command);
+    let outcome = fixture.finish();
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(outcome.ran(), REVERSED, "{command}");
+}
+
 #[test]
 fn raise_on_the_main_thread_runs_them_once() {
-    let mut fixture = start(THREE);
-    fixture.send("raise TERM");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    assert_eq!(outcome.ran(), REVERSED);
-    assert_one_log_line(&outcome, "SIGTERM");
+    sigterm_from_inside_runs_them_once("raise TERM");
 }
 
 #[test]
 fn kill_from_another_thread_runs_them_once() {
-    let mut fixture = start(THREE);
-    fixture.send("kill-self TERM");
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    assert_eq!(outcome.ran(), REVERSED);
-    assert_one_log_line(&outcome, "SIGTERM");
+    sigterm_from_inside_runs_them_once("kill-self TERM");
 }
 
 /// Starts an exit with `command` (`exit 4` or `exit-thread 4`), sends
-/// SIGTERMs while its exit functions run, and checks that nothing changed.
+/// SIGTERMs while its exit functions run, and checks that nothing changed:
+/// the status, every line after `ready`, and no log line.
+///
+/// Today's runtime drops a signal that arrives while exit functions run;
+/// whether it does, or hands it on to be ignored, `kill` cannot tell when
+/// the process takes the signal, so the tests of `raises_term` below are the
+/// ones that prove what happens when it is handled during the exit.
 fn signals_during_a_normal_exit(command: &str) {
     let mut fixture = start(&["--fun", "first:TERM", "--fun", "gate:"]);
     fixture.send(command);
@@ -173,7 +129,12 @@ fn signals_during_a_normal_exit(command: &str) {
     fixture.send("go");
     let outcome = fixture.finish();
     assert_eq!(outcome.code(), Some(4), "{command}: {outcome:#?}");
-    assert_eq!(outcome.ran(), ["ran gate", "ran first"], "{command}");
+    assert_eq!(
+        outcome.after("ready"),
+        ["gate entered", "ran gate", "ran first"],
+        "{command}"
+    );
+    assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
 }
 
 #[test]
@@ -189,6 +150,36 @@ fn signals_during_a_normal_exit_do_not_change_it() {
 fn signals_during_a_normal_exit_from_another_thread_do_not_change_it() {
     for _ in 0..100 {
         signals_during_a_normal_exit("exit-thread 4");
+    }
+}
+
+/// §4, the first exit wins, without a race: `raises_term` returns only once
+/// a SIGTERM has been delivered to a thread of the process and its handler
+/// has returned, so exit-attr has had the signal, while the normal exit's
+/// functions run, before `first` runs and before the exit is done. Whatever
+/// exit-attr does with it (drop it in the handler, or hand it on and
+/// ignore it), the exit must stay as it was: its status, each function
+/// once, in order, and no log line.
+#[test]
+fn a_sigterm_handled_during_a_normal_exit_does_not_change_it() {
+    for (command, code) in [
+        ("exit 4", 4),
+        ("return", 0),
+        ("panic", 101),
+        ("exit-thread 4", 4),
+    ] {
+        let fixture = start(&["--fun", "first:TERM", "--fun", "raises_term:"]);
+        let outcome = fixture.end_with_command(command, code);
+        assert_eq!(
+            outcome.after("ready"),
+            ["ran raises_term", "ran first"],
+            "{command}: {outcome:#?}"
+        );
+        assert!(
+            outcome.log_lines().is_empty(),
+            "{command}: {}",
+            outcome.stderr
+        );
     }
 }
 
@@ -213,9 +204,8 @@ fn later_signals_during_a_signal_run(start_run: impl FnOnce(&mut Fixture), lines
         fixture.send(line);
     }
     let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), ["ran second", "ran gate", "ran first"]);
-    assert_one_log_line(&outcome, "SIGTERM");
 }
 
 /// The first signal comes from outside. The main thread is then usually
@@ -242,97 +232,31 @@ fn later_signals_during_a_signal_run_do_not_change_it() {
 fn exit_called_from_an_exit_function_does_not_change_the_signal_outcome() {
     for _ in 0..30 {
         let fixture = start(&["--fun", "first:TERM", "--fun", "exits:", "--fun", "second:"]);
-        fixture.signal(libc::SIGTERM);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
         assert_eq!(outcome.ran(), ["ran second", "ran exits", "ran first"]);
-        assert_one_log_line(&outcome, "SIGTERM");
     }
 }
 
-/// The harness keeps stdout open, so this test spawns the fixture itself.
 #[test]
 fn printing_to_a_closed_stdout_is_reported_and_the_signal_still_kills() {
     // No other test may fork until the read end of stdout is closed.
     let spawning = SPAWN.write().unwrap_or_else(PoisonError::into_inner);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture"))
-        .args(["--fun", "first:TERM", "--fun", "prints_to_closed_stdout:"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("RUST_BACKTRACE", "0")
-        .spawn()
-        .expect("spawn the fixture");
-    // Keep stdin open: end of input would make the fixture return from main.
-    let stdin = child.stdin.take();
-    let mut stderr = child.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    // The reader thread hands stdout back once it has seen `ready`.
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) if line.trim_end() == "ready" => {
-                    let _ = tx.send(Some(reader));
-                    return;
-                }
-                Ok(_) => {}
-            }
-        }
-        let _ = tx.send(None);
-    });
-    let reader = match rx.recv_timeout(TIMEOUT) {
-        Ok(Some(reader)) => reader,
-        other => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "no `ready` from the fixture: {:?}",
-                other.map(|r| r.is_some())
-            );
-        }
-    };
-    // Close the read end of stdout: this process held the only copy.
-    drop(reader);
+    let fixture = Fixture::start_closing_stdout_after_ready(&[
+        "--fun",
+        "first:TERM",
+        "--fun",
+        "prints_to_closed_stdout:",
+    ]);
     drop(spawning);
-    common::send_signal(child.id() as i32, libc::SIGTERM);
-
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the fixture") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the fixture did not end within {TIMEOUT:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    };
-    drop(stdin);
-    let stderr = stderr.join().unwrap();
-    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}\n{stderr}");
-    let log = format!("signal SIGTERM received by process with PID {}", child.id());
-    assert_eq!(stderr.lines().filter(|l| *l == log).count(), 1, "{stderr}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    let stderr = &outcome.stderr;
     // Both functions print; prints_to_closed_stdout runs first and its
     // println! panics before it reaches its eprintln!; first still runs.
     assert!(
         !stderr.contains("prints_to_closed_stdout survived println"),
         "{stderr}"
     );
-    let reports: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("exit-attr: exit function registered at "))
-        .collect();
+    let reports = outcome.panic_reports();
     assert_eq!(reports.len(), 2, "{stderr}");
     for report in reports {
         assert!(
@@ -345,13 +269,11 @@ fn printing_to_a_closed_stdout_is_reported_and_the_signal_still_kills() {
 #[test]
 fn a_burst_of_signals_runs_them_once() {
     let fixture = start(THREE);
-    for _ in 0..300 {
+    for _ in 0..299 {
         fixture.signal(libc::SIGTERM);
     }
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     assert_eq!(outcome.ran(), REVERSED);
-    assert_one_log_line(&outcome, "SIGTERM");
 }
 
 #[test]
@@ -360,20 +282,15 @@ fn a_signal_during_an_allocation_storm_never_deadlocks() {
         let mut fixture = start(THREE);
         fixture.send("alloc-storm");
         fixture.wait_for("storming");
-        fixture.signal(libc::SIGTERM);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
         assert_eq!(outcome.ran(), REVERSED);
-        assert_one_log_line(&outcome, "SIGTERM");
     }
 }
 
 #[test]
 fn thread_locals_work_on_the_signal_path() {
     let fixture = start(&["--fun", "uses_thread_locals:TERM"]);
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
     let ran = outcome.ran();
     assert_eq!(ran.len(), 1, "{outcome:#?}");
     assert!(

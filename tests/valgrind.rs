@@ -139,10 +139,8 @@ fn frame_crate(line: &str) -> Option<&str> {
 
 #[test]
 fn the_normal_path_is_clean() {
-    under_each_tool("normal", |mut fixture| {
-        fixture.send("return");
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    under_each_tool("normal", |fixture| {
+        let outcome = fixture.end_with_command("return", 0);
         assert_eq!(outcome.ran(), ["ran second", "ran first"]);
         outcome
     });
@@ -151,9 +149,7 @@ fn the_normal_path_is_clean() {
 #[test]
 fn the_signal_path_is_clean() {
     under_each_tool("signal", |fixture| {
-        fixture.signal(libc::SIGTERM);
-        let outcome = fixture.finish();
-        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
         assert_eq!(outcome.ran(), ["ran second", "ran first"]);
         outcome
     });
@@ -163,9 +159,7 @@ fn the_signal_path_is_clean() {
 fn a_forked_child_is_clean() {
     under_each_tool("fork", |mut fixture| {
         fixture.fork_and_terminate_child(1);
-        fixture.send("return");
-        let outcome = fixture.finish();
-        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+        let outcome = fixture.end_with_command("return", 0);
         assert_eq!(outcome.ran(), ["ran second", "ran first"]);
         outcome
     });

@@ -5,12 +5,14 @@
 // that include it.
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use exit_attr::Signal;
 
 /// Three registrations for the function-form fixture: `first` for SIGTERM,
 /// `second` for SIGTERM and SIGINT, `third` for no signal.
@@ -48,6 +50,9 @@ pub struct Outcome {
     pub stderr: String,
     /// The fixture's process id.
     pub pid: i32,
+    /// When the harness reaped the fixture (within a few milliseconds of its
+    /// end): for the one bound on time that the contract sets (§7's timeout).
+    pub reaped: Instant,
 }
 
 impl Outcome {
@@ -93,6 +98,26 @@ impl Outcome {
         self.stderr.lines().filter(|l| *l == line).count()
     }
 
+    /// The stderr lines that report a panicking exit function registered by
+    /// the function form or as a closure (which names where it was
+    /// registered).
+    pub fn panic_reports(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("exit-attr: exit function registered at "))
+            .collect()
+    }
+
+    /// The one report of a panicking exit function (see
+    /// [`Outcome::panic_reports`]); fails the test unless there is exactly
+    /// one.
+    pub fn the_panic_report(&self) -> &str {
+        match self.panic_reports()[..] {
+            [report] => report,
+            _ => panic!("not exactly one panic report: {}", self.stderr),
+        }
+    }
+
     /// The stderr lines that look like a log line, of any signal.
     pub fn log_lines(&self) -> Vec<&str> {
         self.stderr
@@ -114,8 +139,37 @@ impl Outcome {
 
     /// The log line that the default log function prints for `signal`.
     pub fn log_line(&self, signal: &str) -> String {
-        format!("signal {signal} received by process with PID {}", self.pid)
+        log_line(signal, self.pid)
     }
+
+    /// Asserts how a hooked signal ends a process (§3.2, §5): it died by
+    /// `signal`, and stderr holds exactly one log line, the one for it.
+    pub fn assert_died_by_hooked_signal(&self, signal: i32) {
+        assert_eq!(self.signal(), Some(signal), "{self:#?}");
+        self.assert_one_log_line(signal_name(signal));
+    }
+
+    /// Asserts how a signal that exit-attr does not hook ends a process
+    /// (§3.3): it died by `signal`, no exit function ran, and nothing was
+    /// logged.
+    pub fn assert_died_by_unhooked_signal(&self, signal: i32) {
+        assert_eq!(self.signal(), Some(signal), "{self:#?}");
+        assert!(self.ran().is_empty(), "{self:#?}");
+        assert!(self.log_lines().is_empty(), "stderr: {}", self.stderr);
+    }
+}
+
+/// The log line that the default log function prints for `signal`
+/// (`"SIGTERM"`) in the process `pid`.
+pub fn log_line(signal: &str, pid: i32) -> String {
+    format!("signal {signal} received by process with PID {pid}")
+}
+
+/// The name of a signal that exit-attr can hook (`SIGTERM` for 15).
+pub fn signal_name(signal: i32) -> &'static str {
+    Signal::try_from(signal)
+        .unwrap_or_else(|e| panic!("signal {signal}: {e}"))
+        .name()
 }
 
 impl Fixture {
@@ -149,6 +203,31 @@ impl Fixture {
     /// Spawns `program` with piped stdio and no core dumps, without waiting
     /// for anything: for programs that are not fixtures, such as examples.
     pub fn spawn(program: &str, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Fixture {
+        Fixture::spawn_closing_stdout_after(program, args, adjust, None)
+    }
+
+    /// As [`Fixture::start`], but the harness closes its end of the
+    /// fixture's stdout as soon as it has read `ready` (and before this
+    /// returns): whatever the fixture prints next fails with `EPIPE`.
+    ///
+    /// A child forked by another test holds a copy of every descriptor of
+    /// this process until it calls `exec`, which keeps the pipe open: the
+    /// caller must make sure that no other test spawns anything meanwhile.
+    pub fn start_closing_stdout_after_ready(args: &[&str]) -> Fixture {
+        let program = env!("CARGO_BIN_EXE_fixture");
+        let mut fixture = Fixture::spawn_closing_stdout_after(program, args, |_| {}, Some("ready"));
+        fixture.wait_for("ready");
+        fixture
+    }
+
+    /// [`Fixture::spawn`], closing the read end of stdout after the line
+    /// `close_after` if one is given.
+    fn spawn_closing_stdout_after(
+        program: &str,
+        args: &[&str],
+        adjust: impl FnOnce(&mut Command),
+        close_after: Option<&'static str>,
+    ) -> Fixture {
         let mut command = Command::new(program);
         command
             .args(args)
@@ -172,13 +251,8 @@ impl Fixture {
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
         let stdin = child.stdin.take();
-        let lines = forward_lines(child.stdout.take().unwrap());
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-            text
-        });
+        let lines = forward_lines(child.stdout.take().unwrap(), close_after);
+        let stderr = read_to_end_in_background(child.stderr.take().unwrap());
         Fixture {
             child,
             stdin,
@@ -242,27 +316,35 @@ impl Fixture {
         }
     }
 
-    /// Waits until the fixture's thread `tid` has stopped running: it sleeps
-    /// (state `S` in `/proc`), or the process has ended. For a thread that
-    /// is about to block for good (or end the process) and cannot say so
-    /// itself afterwards. Fails the test after [`TIMEOUT`].
-    pub fn wait_until_thread_blocks(&mut self, tid: i32) {
-        let stat = format!("/proc/{}/task/{tid}/stat", self.pid());
+    /// Waits until the fixture's thread `tid` is asleep with every signal
+    /// blocked, or the process has ended; fails the test after [`TIMEOUT`].
+    ///
+    /// For a thread that printed its last line and then called `abort()`
+    /// while exit functions run: exit-attr's handler keeps such a thread
+    /// from returning into `abort()` (which would end the process at once)
+    /// until the process ends. Nothing of the program's runs there, so the
+    /// thread cannot say that it got there, and no exact handshake exists
+    /// without the runtime's internals. What the kernel shows is the most
+    /// direct evidence: the handler is installed with every signal in its
+    /// `sa_mask` (as `sigaction` reports it), so while it runs the thread
+    /// blocks every signal, and it sleeps there. No other point between the
+    /// thread's last line and the end of the process matches both: `raise`
+    /// inside `abort()` blocks every signal too, but only for a few
+    /// instructions that never sleep, and the thread ran with its normal
+    /// mask before that.
+    pub fn wait_until_thread_waits_in_a_signal_handler(&mut self, tid: i32) {
+        let status = format!("/proc/{}/task/{tid}/status", self.pid());
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let Ok(text) = std::fs::read_to_string(&stat) else {
+            let Ok(text) = std::fs::read_to_string(&status) else {
                 return; // The thread is gone, so is the process.
             };
-            // The state follows the command name, which is in parentheses.
-            let state = text
-                .rsplit_once(") ")
-                .and_then(|(_, rest)| rest.chars().next());
-            if matches!(state, Some('S' | 'Z' | 'X')) {
+            if sleeps_with_every_signal_blocked(&text) {
                 return;
             }
             if Instant::now() > deadline {
                 self.kill_hard();
-                panic!("thread {tid} still running after {TIMEOUT:?}: {text}");
+                panic!("thread {tid} not in a signal handler after {TIMEOUT:?}: {text}");
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -312,6 +394,7 @@ impl Fixture {
     /// Waits for the fixture to end, and collects its output.
     pub fn finish(mut self) -> Outcome {
         let status = self.wait_bounded();
+        let reaped = Instant::now();
         self.stdin = None;
         // The process is gone: stdout ends, and the receiver drains it.
         self.seen.extend(self.lines.iter());
@@ -321,24 +404,46 @@ impl Fixture {
             stdout: std::mem::take(&mut self.seen),
             stderr,
             pid: self.pid(),
+            reaped,
         }
     }
 
+    /// Sends `command`, one that ends the process normally (`return`,
+    /// `exit N`, `panic`, ...), waits for the fixture to end, and asserts
+    /// that it exited with `code`.
+    pub fn end_with_command(mut self, command: &str, code: i32) -> Outcome {
+        self.send(command);
+        let outcome = self.finish();
+        assert_eq!(outcome.code(), Some(code), "{command}: {outcome:#?}");
+        outcome
+    }
+
+    /// Sends the hooked `signal`, waits for the fixture to end, and asserts
+    /// that it died by that signal after logging exactly one line for it.
+    pub fn end_by_hooked_signal(self, signal: i32) -> Outcome {
+        self.signal(signal);
+        let outcome = self.finish();
+        outcome.assert_died_by_hooked_signal(signal);
+        outcome
+    }
+
+    /// Sends `signal`, which exit-attr does not hook, waits for the fixture
+    /// to end, and asserts that it died by it, running and logging nothing.
+    pub fn end_by_unhooked_signal(self, signal: i32) -> Outcome {
+        self.signal(signal);
+        let outcome = self.finish();
+        outcome.assert_died_by_unhooked_signal(signal);
+        outcome
+    }
+
     fn wait_bounded(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the fixture") {
-                return status;
-            }
-            if Instant::now() > deadline {
-                self.kill_hard();
-                panic!(
-                    "the fixture did not end within {TIMEOUT:?}; stdout: {:#?}",
-                    self.seen
-                );
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        wait_within(&mut self.child, TIMEOUT).unwrap_or_else(|| {
+            self.kill_hard();
+            panic!(
+                "the fixture did not end within {TIMEOUT:?}; stdout: {:#?}",
+                self.seen
+            )
+        })
     }
 
     fn kill_hard(&mut self) {
@@ -356,18 +461,92 @@ impl Drop for Fixture {
     }
 }
 
-/// Forwards stdout lines to a channel from a thread.
-fn forward_lines(stdout: ChildStdout) -> Receiver<String> {
+/// Forwards stdout lines to a channel from a thread. After the line
+/// `close_after`, if one is given, it closes the read end of the pipe, and
+/// only then forwards that line, so that whoever receives it knows that the
+/// pipe is closed.
+fn forward_lines(stdout: ChildStdout, close_after: Option<&'static str>) -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(Ok(line)) = lines.next() {
+            if close_after == Some(line.as_str()) {
+                drop(lines);
+                let _ = tx.send(line);
+                return;
+            }
             if tx.send(line).is_err() {
-                break;
+                return;
             }
         }
     });
     rx
+}
+
+/// Reads `pipe` to its end on a thread, and returns what it read (lossily
+/// decoded) when joined.
+fn read_to_end_in_background(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Waits for `child` to end, at most `limit`; `None` if it is still running.
+fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for a child process") {
+            return Some(status);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Runs `command` to its end with no input, as `Command::output` does, but
+/// fails the test (and kills the process) if it takes longer than `limit`.
+pub fn output_within(command: &mut Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
+    let stdout = read_to_end_in_background(child.stdout.take().unwrap());
+    let stderr = read_to_end_in_background(child.stderr.take().unwrap());
+    let Some(status) = wait_within(&mut child, limit) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{command:?} did not end within {limit:?}");
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap().into_bytes(),
+        stderr: stderr.join().unwrap().into_bytes(),
+    }
+}
+
+/// Whether `/proc/PID/task/TID/status` text says that the thread sleeps
+/// with every catchable standard signal (1 to 31, but SIGKILL and SIGSTOP)
+/// blocked. Only those: the C libraries' `sigfillset` leaves out the
+/// real-time signals that they use themselves (32 to 34).
+fn sleeps_with_every_signal_blocked(status: &str) -> bool {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    let sleeping = field("State:").is_some_and(|state| state.starts_with('S'));
+    let blocked = field("SigBlk:").and_then(|mask| u64::from_str_radix(mask, 16).ok());
+    let catchable = (1..=31)
+        .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP)
+        .fold(0_u64, |mask, n| mask | 1 << (n - 1));
+    sleeping && blocked.is_some_and(|blocked| blocked & catchable == catchable)
 }
 
 /// `kill(pid, signal)`, failing the test if it fails.
