@@ -5,15 +5,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
-use common::{Fixture, output_within};
-
-/// How long building the `panic = "abort"` fixture may take before the test
-/// fails: a bound against a hang, far above what it needs.
-const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
+use common::{Fixture, build_fixture_package};
 
 const TWO: &[&str] = &["--fun", "first:ABRT", "--fun", "second:"];
 
@@ -113,40 +107,11 @@ fn wait_until_aborted(fixture: &mut Fixture) {
     fixture.wait_until_thread_waits_in_a_signal_handler(tid);
 }
 
-/// Builds `tests/abort-fixture` with the `panic-abort` profile, once per
-/// test binary, and returns the program's path. The build uses its own
-/// target directory, so it never waits for the lock of the `cargo test`
-/// that runs this test.
+/// `tests/abort-fixture`, built with the `panic-abort` profile once per
+/// test binary.
 fn abort_fixture() -> &'static Path {
     static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
-    PROGRAM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let started = Instant::now();
-        let output = output_within(
-            Command::new(env!("CARGO")).current_dir(root).args([
-                "build",
-                "--profile",
-                "panic-abort",
-                "-p",
-                "exit-attr-abort-fixture",
-                "--target-dir",
-                "target/panic-abort",
-                "--locked",
-            ]),
-            BUILD_TIMEOUT,
-        );
-        assert!(
-            output.status.success(),
-            "cargo build: {}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        eprintln!(
-            "built the panic = \"abort\" fixture in {:?}",
-            started.elapsed()
-        );
-        root.join("target/panic-abort/panic-abort/exit-attr-abort-fixture")
-    })
+    PROGRAM.get_or_init(|| build_fixture_package("exit-attr-abort-fixture", "panic-abort"))
 }
 
 #[test]

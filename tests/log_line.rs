@@ -51,6 +51,71 @@ fn the_default_log_function_prints_one_line_on_stderr() {
     assert_eq!(outcome.ran(), ["ran second", "ran first"]);
 }
 
+/// One default log function for every registration that names none,
+/// whatever form registered it: one line.
+#[test]
+fn the_attribute_and_the_function_form_share_the_default_log_line() {
+    let outcome = sigterm(&["--startup", "first:TERM:default", "--fun", "second:TERM"]);
+    assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
+    assert_eq!(outcome.ran(), ["ran second", "ran first"]);
+}
+
+/// `set_default_logfun(None)` silences every registration that names no
+/// log function, the attribute's made before it too; one that names its
+/// own still logs.
+#[test]
+fn a_silenced_default_log_function_prints_nothing() {
+    let outcome = sigterm(&[
+        "--startup",
+        "first:TERM:default",
+        "--default-log",
+        "none",
+        "--fun",
+        "second:TERM",
+        "--startup",
+        "third:TERM:other",
+    ]);
+    let line = outcome.log_line("SIGTERM");
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            format!("other log: {line}").as_str(),
+            "ran third",
+            "ran second",
+            "ran first"
+        ]
+    );
+    assert_eq!(outcome.stderr, "");
+}
+
+/// A default log function set with `set_default_logfun` is looked up when
+/// the signal arrives, and is one function with a registration that names
+/// it: one call.
+#[test]
+fn a_default_log_function_is_called_once_with_those_that_name_it() {
+    let outcome = sigterm(&[
+        "--fun",
+        "first:TERM",
+        "--startup",
+        "second:TERM:custom",
+        "--startup",
+        "third:TERM:default",
+        "--default-log",
+        "custom",
+    ]);
+    let line = outcome.log_line("SIGTERM");
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            format!("custom log: {line}").as_str(),
+            "ran third",
+            "ran second",
+            "ran first"
+        ]
+    );
+    assert_eq!(outcome.stderr, "");
+}
+
 #[test]
 fn logfun_none_prints_nothing() {
     let outcome = sigterm(&[
@@ -99,18 +164,6 @@ fn a_panic_in_an_exit_function_names_it() {
         "{}",
         outcome.stderr
     );
-}
-
-#[test]
-fn the_startup_entry_point_reports_bad_signals_on_stderr_without_panicking() {
-    let outcome =
-        Fixture::start(&["--startup", "first:TERM,SEGV:none"]).end_with_command("return", 0);
-    assert_eq!(
-        outcome.stderr,
-        "exit-attr: could not fully register `first`: SIGSEGV is a synchronous fault signal: \
-         the faulting thread cannot wait for exit functions\n"
-    );
-    assert!(outcome.ran().is_empty(), "nothing was registered");
 }
 
 #[test]

@@ -51,14 +51,22 @@ fn eight_threads_calling_exit_at_once_run_them_once() {
     }
 }
 
+/// Not on the exiting thread, whose thread-locals are gone by then, but on
+/// exit-attr's own thread, with or without a hooked signal.
 #[test]
 fn exit_functions_run_where_thread_locals_work() {
-    let fixture = Fixture::start(&["--fun", "uses_thread_locals:"]);
-    let outcome = fixture.end_with_command("exit 0", 0);
-    assert_eq!(
-        outcome.ran(),
-        ["ran uses_thread_locals: thread-local ok, thread Some(\"exit-attr\")"]
-    );
+    for signals in ["", "TERM"] {
+        let spec = format!("uses_thread_locals:{signals}");
+        let outcome = Fixture::start(&["--fun", &spec]).end_with_command("exit 0", 0);
+        let ran = outcome.ran();
+        assert_eq!(ran.len(), 1, "{outcome:#?}");
+        assert!(
+            ran[0].starts_with("ran uses_thread_locals: thread-local ok, thread ThreadId(")
+                && ran[0].ends_with(", os name exit-attr"),
+            "{}",
+            ran[0]
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! exit-attr needs to hook a signal (no file descriptor left for the pipe,
 //! no room for the dispatcher thread), the function form returns an `Err`
 //! that says so, nothing aborts, and the function still runs at normal exit.
-//! A signal that can never be hooked is refused before anything happens.
+//! (A signal that can never be hooked has no `Signal`: `tests/api.rs`.)
 
 mod common;
 
@@ -67,32 +67,4 @@ fn a_later_registration_hooks_the_signal_once_resources_are_back() {
         assert_eq!(outcome.ran(), ["ran second", "ran first"]);
         assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
     }
-}
-
-/// Starts the fixture with `first` listing SIGSEGV, which is refused, and
-/// `second` for normal exit only.
-fn start_with_a_refused_signal() -> Fixture {
-    let mut fixture = Fixture::start(&["--fun", "first:TERM,SEGV", "--fun", "second:"]);
-    let printed = fixture.wait_for_prefix("register error: ");
-    assert_eq!(
-        printed,
-        "register error: SIGSEGV is a synchronous fault signal: the faulting thread cannot wait for exit functions"
-    );
-    fixture
-}
-
-#[test]
-fn a_refused_signal_registers_nothing() {
-    // Unlike a setup failure, a signal that can never be hooked is refused
-    // before anything is registered: `first` does not run at normal exit...
-    let outcome = start_with_a_refused_signal().end_with_command("return", 0);
-    assert_eq!(outcome.ran(), ["ran second"]);
-    assert_eq!(outcome.stderr, "");
-}
-
-#[test]
-fn a_refused_signal_hooks_none_of_the_others() {
-    // ... and SIGTERM, listed with it, keeps its default action.
-    let outcome = start_with_a_refused_signal().end_by_unhooked_signal(libc::SIGTERM);
-    assert_eq!(outcome.stderr, "");
 }

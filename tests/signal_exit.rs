@@ -294,7 +294,8 @@ fn thread_locals_work_on_the_signal_path() {
     let ran = outcome.ran();
     assert_eq!(ran.len(), 1, "{outcome:#?}");
     assert!(
-        ran[0].starts_with("ran uses_thread_locals: thread-local ok"),
+        ran[0].starts_with("ran uses_thread_locals: thread-local ok, thread ThreadId(")
+            && ran[0].ends_with(", os name exit-attr"),
         "{}",
         ran[0]
     );

@@ -55,10 +55,8 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
         None => quote!(::exit_attr::Signal::SIGTERM),
     };
     let logfun = match &args.logfun {
-        Logfun::Default => quote!(::core::option::Option::Some(
-            ::exit_attr::__private::default_logfun
-        )),
-        Logfun::Nothing => quote!(::core::option::Option::None),
+        Logfun::Default => quote!(::exit_attr::__private::Log::Default),
+        Logfun::Nothing => quote!(::exit_attr::__private::Log::Silent),
         Logfun::Path(key, path) => checked_logfun(key, path),
     };
     // Where each platform's loader looks for start-up functions (the ELF
@@ -102,15 +100,15 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
     }
 }
 
-/// `Some(path)`, through a `let` whose type carries the span of the
+/// `Log::To(path)`, through a `let` whose type carries the span of the
 /// `logfun` key: a function of the wrong type is then reported on the
 /// user's path ("expected fn pointer"), with the key as the reason, instead
-/// of on the whole attribute as a mismatch in the arguments of `Some`.
+/// of on the whole attribute as a mismatch in the arguments of `To`.
 fn checked_logfun(key: &Ident, path: &syn::Path) -> TokenStream {
     let logfun = Ident::new("logfun", Span::mixed_site());
     let expected = quote_spanned!(key.span()=> fn(&str));
     quote! {
-        ::core::option::Option::Some({
+        ::exit_attr::__private::Log::To({
             let #logfun: #expected = #path;
             #logfun
         })

@@ -13,10 +13,8 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Registers the annotated function to run once when the process ends.
-///
-/// See `exit_attr::register_exit_fun` for the forms, the semantics and the
-/// inputs it rejects.
+// Documented where users see it: on its re-export, `exit_attr::register_exit_fun`
+// (rustdoc would append a doc comment here to that one).
 #[proc_macro_attribute]
 pub fn register_exit_fun(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::dispatcher;
 use crate::error::Error;
+use crate::registry;
 use crate::run;
 use crate::state::{self, Begin, Path};
 use crate::wake::{self, Waited};
@@ -59,11 +60,15 @@ extern "C" fn bridge() {
 }
 
 /// Runs the exit functions off the exiting thread, whose thread-locals the C
-/// runtime has already destroyed: on the dispatcher, which is running
-/// already and cheaper than a new thread, or on a fresh thread when this
-/// process has no dispatcher (no signal is hooked). Waits until they have
-/// run, or until `deadline`, when the rest are abandoned.
+/// runtime has already destroyed: on the dispatcher, which registering
+/// started (or, if it could not, which is started now), or on a fresh thread
+/// when there can be none. Waits until they have run, or until `deadline`,
+/// when the rest are abandoned.
 fn run_normal_exit(deadline: Option<Instant>) {
+    if !wake::is_live() {
+        let _registry = registry::lock();
+        let _ = dispatcher::ensure_running();
+    }
     if !wake::request_normal_exit() {
         run::run_remaining_on_fresh_thread(deadline);
         return;

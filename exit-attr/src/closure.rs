@@ -1,8 +1,7 @@
 //! Closures as exit functions, and the handle that unregisters them.
 
 use crate::error::Error;
-use crate::log;
-use crate::registry::{Callback, Entry, Key, Label};
+use crate::registry::{Callback, Entry, Key, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -48,7 +47,7 @@ where
         callback: Callback::Closure(Box::new(f)),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
-        logfun: Some(log::to_stderr),
+        log: Log::Default,
     };
     wiring::register(entry, signals).map(|key| ExitHandle { key })
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::log;
 use crate::state;
 
 /// Bounds how long the exit functions may take, from when they start.
@@ -43,4 +44,29 @@ pub fn set_timeout(timeout: Option<Duration>) {
 /// ```
 pub fn set_force_on_second_signal(force: bool) {
     state::set_force_on_second_signal(force);
+}
+
+/// Sets the log function of every registration that did not name one: the
+/// function form, closures, and the attribute without `logfun`.
+///
+/// When a hooked signal arrives, each distinct log function among the
+/// registrations that list it is called once, before the exit functions,
+/// with `signal SIGTERM received by process with PID 1234`. The default
+/// one is looked up then, so this applies to registrations made before the
+/// call too, including the attribute's, which are made before `main`. The
+/// default default writes the line to stderr; `None` silences it, for a
+/// command-line tool whose Ctrl-C should print nothing extra.
+///
+/// ```
+/// // A quiet Ctrl-C.
+/// exit_attr::set_default_logfun(None);
+///
+/// // Or the service's own log.
+/// fn log_line(line: &str) {
+///     eprintln!("[shutdown] {line}");
+/// }
+/// exit_attr::set_default_logfun(Some(log_line));
+/// ```
+pub fn set_default_logfun(logfun: Option<fn(&str)>) {
+    log::set_default(logfun);
 }

@@ -9,8 +9,8 @@
 //! functions and says it is done.
 //!
 //! The thread is a raw `pthread`, not a `std::thread`, because it must also be
-//! started in a forked child from a `pthread_atfork` handler. It is started
-//! only when the first signal is hooked.
+//! started in a forked child from a `pthread_atfork` handler. The first
+//! registration starts it.
 
 use std::io;
 use std::os::raw::c_void;

@@ -36,7 +36,7 @@ pub enum Error {
     /// A synchronous fault signal (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`,
     /// `SIGTRAP`): the faulting thread cannot wait for cleanup, and Rust's
     /// stack-overflow handler must keep `SIGSEGV` and `SIGBUS`.
-    SynchronousFault(Signal),
+    SynchronousFault(c_int),
     /// Exit functions have already started running: the process is ending,
     /// and a function registered now could not be guaranteed to run.
     ExitInProgress,
@@ -87,8 +87,9 @@ impl fmt::Display for Error {
                 describe(*raw, f)?;
                 write!(f, " {}", Refusal::NonTerminating.reason())
             }
-            Error::SynchronousFault(signal) => {
-                write!(f, "{signal} {}", Refusal::SynchronousFault.reason())
+            Error::SynchronousFault(raw) => {
+                describe(*raw, f)?;
+                write!(f, " {}", Refusal::SynchronousFault.reason())
             }
             Error::ExitInProgress => {
                 f.write_str("exit functions are already running: the process is ending")

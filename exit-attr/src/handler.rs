@@ -168,14 +168,14 @@ fn raised_by_abort(signal: c_int, info: &libc::siginfo_t) -> bool {
     if signal != libc::SIGABRT {
         return false;
     }
-    // `abort()` raises the signal on its own thread: `tgkill` on Linux.
+    // `abort()` raises the signal on its own thread: `tgkill` on Linux, which
+    // `kill` from another process or thread is not. Elsewhere the sender's
+    // pid is all there is to go by.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let sent_to_a_thread = info.si_code == libc::SI_TKILL;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let sent_to_a_thread = info.si_code != libc::SI_USER;
-    // SAFETY: si_pid is valid for signals sent by a process (SI_TKILL,
-    // SI_USER, SI_QUEUE); for others the check fails harmlessly.
-    sent_to_a_thread && unsafe { info.si_pid() } == sys::getpid()
+    let sent_to_a_thread = true;
+    sent_to_a_thread && sys::sender_pid(info) == Some(sys::getpid())
 }
 
 /// Ends the process at once by `signal`'s default action, or, where the

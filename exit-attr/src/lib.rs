@@ -43,7 +43,13 @@
 //! | a hooked signal that exit-attr owns | all, once, including those registered with no signal | killed by that same signal (a shell shows 128+n) |
 //! | a hooked signal that a newer handler owns (tokio, signal-hook, ctrlc, ...) | none from the signal; all at the later normal exit | as that handler decides |
 //! | a signal nobody hooked, or one that was ignored (`SIG_IGN`) when it would have been hooked | none | default action, or still ignored |
-//! | `SIGKILL`, `SIGSTOP`, `libc::_exit`, `std::process::abort` | none | unchanged |
+//! | `std::process::abort()`, `libc::abort()`, a panic under `panic = "abort"`, with `SIGABRT` listed | all, once | killed by SIGABRT |
+//! | `SIGKILL`, `SIGSTOP`, `libc::_exit`; `abort()` without `SIGABRT` listed | none | unchanged |
+//!
+//! The first process of a PID namespace (the init of a container) is the
+//! one exception to "killed by that same signal": the kernel does not let it
+//! die by a signal it sends itself, so there exit-attr exits with 128+n, the
+//! status a shell shows for a death by signal n.
 //!
 //! Exit functions run in reverse order of registration (like `atexit`), on
 //! every path. The first exit wins: once they have started, a later signal or
@@ -69,22 +75,24 @@
 //!   nothing; the exit functions run when the program later exits.
 //! - When a hooked signal arrives, each distinct log function of the
 //!   registrations that list it is called once, before the exit functions,
-//!   with `signal SIGTERM received by process with PID 1234`. The function
-//!   form logs that line to stderr.
+//!   with `signal SIGTERM received by process with PID 1234`. Registrations
+//!   that name none (the function form, closures, the attribute without
+//!   `logfun`) share the default log function, which writes the line to
+//!   stderr: one line for all of them. [`set_default_logfun`] changes or
+//!   silences it.
 //!
 //! # Threads and signal safety
 //!
 //! The signal handler does only async-signal-safe work: it checks with
 //! `sigaction` that it still owns the signal, writes the `siginfo_t` to a pipe
 //! and returns, saving and restoring `errno`; it never allocates, locks or
-//! panics. A dedicated thread (`exit-attr`, started when the first signal is
-//! hooked, with every signal blocked) reads the pipe and runs the exit
+//! panics. A dedicated thread (`exit-attr`, started by the first
+//! registration, with every signal blocked) reads the pipe and runs the exit
 //! functions, so they may allocate, lock and print. On the normal path they
-//! run on that thread too (or, if no signal is hooked, on a fresh one), not
-//! on the exiting thread, because the C runtime has already destroyed its
-//! thread-locals when it calls `atexit` handlers: `thread_local!` values and
-//! `std::thread::current()` work on every path. Exit functions run with every
-//! signal blocked on the dispatcher thread.
+//! run on that thread too, not on the exiting thread, because the C runtime
+//! has already destroyed its thread-locals when it calls `atexit` handlers:
+//! `thread_local!` values and `std::thread::current()` work on every path.
+//! Exit functions run with every signal blocked.
 //!
 //! ## Calling `exit` from an exit function
 //!
@@ -165,55 +173,73 @@
 //!
 //! # Platforms
 //!
-//! Linux is tested. Other Unix systems compile and behave the same, except
-//! that a chained handler there sees a `siginfo_t` that names the process
-//! itself as the sender. Other targets get a `compile_error!`.
+//! Linux is tested, with glibc and with musl: every behaviour described here
+//! is checked by running processes. macOS, FreeBSD, NetBSD and illumos are
+//! only compiled (`cargo check`); the code is the same there by design, but
+//! it is not run, and a chained handler there sees a `siginfo_t` that names
+//! the process itself as the sender. Other targets, such as Windows, get one
+//! `compile_error!`.
 
 #![warn(missing_docs)]
 
 #[cfg(not(unix))]
 compile_error!("exit-attr supports Unix targets only: it is built on POSIX signals and atexit");
 
-// The modules, bottom up: each imports only from those listed before it
-// (but `signal` and `error`, which name each other). ARCHITECTURE.md draws
-// the layers and follows a signal and an exit through them.
-//
-// Leaves: the operating system, a fork-safe lock, the atomics.
-mod atomic;
-mod sync;
-mod sys;
-// Values.
-mod error;
-#[macro_use]
-mod signal_table;
-mod signal;
-// The process's exit state.
-mod state;
-// Data: the registrations.
-mod registry;
-// Mechanisms: waking the dispatcher, the signal handler, the log line,
-// running the functions.
-mod handler;
-mod log;
-mod run;
-mod wake;
-// Paths: the signal path's thread, the normal exit, fork.
-mod at_exit;
-mod dispatcher;
-mod fork;
-// Wiring: performing a registration.
-mod wiring;
-// The API.
-mod closure;
-mod control;
+/// Declares each item on Unix only: elsewhere the crate is the one error
+/// above, with no cascade of errors from code that cannot build there.
+macro_rules! unix_only {
+    ($($item:item)*) => {
+        $(
+            #[cfg(unix)]
+            $item
+        )*
+    };
+}
 
-#[doc(hidden)]
-pub mod __private;
+unix_only! {
+    // The modules, bottom up: each imports only from those listed before it
+    // (but `signal` and `error`, which name each other). ARCHITECTURE.md
+    // draws the layers and follows a signal and an exit through them.
+    //
+    // Leaves: the operating system, a fork-safe lock, the atomics.
+    mod atomic;
+    mod sync;
+    mod sys;
+    // Values.
+    mod error;
+    #[macro_use]
+    mod signal_table;
+    mod signal;
+    // The process's exit state.
+    mod state;
+    // Data: the registrations.
+    mod registry;
+    // Mechanisms: waking the dispatcher, the signal handler, the log line,
+    // running the functions.
+    mod handler;
+    mod log;
+    mod run;
+    mod wake;
+    // Paths: the signal path's thread, the normal exit, fork.
+    mod at_exit;
+    mod dispatcher;
+    mod fork;
+    // Wiring: performing a registration.
+    mod wiring;
+    // The API.
+    mod closure;
+    mod control;
+    mod function;
 
-pub use crate::closure::{ExitHandle, register_exit_closure};
-pub use crate::control::{set_force_on_second_signal, set_timeout};
-pub use crate::error::Error;
-pub use crate::signal::Signal;
+    #[doc(hidden)]
+    pub mod __private;
+
+    pub use crate::closure::{ExitHandle, register_exit_closure};
+    pub use crate::control::{set_default_logfun, set_force_on_second_signal, set_timeout};
+    pub use crate::error::Error;
+    pub use crate::function::register_exit_fun;
+    pub use crate::signal::Signal;
+}
 
 /// Registers the annotated function, before `main` starts, to run once when
 /// the process ends: at normal exit, and when one of its signals arrives.
@@ -227,8 +253,8 @@ pub use crate::signal::Signal;
 ///
 /// | Attribute | Hooked signals | Log line |
 /// |---|---|---|
-/// | `#[register_exit_fun]`, `#[register_exit_fun()]` | `SIGTERM` | on stderr |
-/// | `#[register_exit_fun(signals = [SIGTERM, SIGHUP])]` | those listed | on stderr |
+/// | `#[register_exit_fun]`, `#[register_exit_fun()]` | `SIGTERM` | the default log function (stderr unless [`set_default_logfun`] changed it) |
+/// | `#[register_exit_fun(signals = [SIGTERM, SIGHUP])]` | those listed | the default log function |
 /// | `#[register_exit_fun(signals = [])]` | none: normal exit, and signals other registrations hooked | none |
 /// | `#[register_exit_fun(logfun = path::to::f)]`, with `f: fn(&str)` | `SIGTERM` | `f(line)` |
 /// | `#[register_exit_fun(logfun = None)]` | `SIGTERM` | none |
@@ -276,6 +302,13 @@ pub use crate::signal::Signal;
 /// fails (the operating system refused a pipe or a thread) is reported once
 /// on stderr; the function then still runs at normal exit.
 ///
+/// Annotated functions work in every crate type that runs start-up
+/// functions: a binary, a test, a library linked into either, a `cdylib`.
+/// A library is linked only if the program uses something of it, though: a
+/// dependency none of whose items the program references is left out by
+/// the linker, start-up function and all, and its annotated functions never
+/// register. Use one of its items (calling any of its functions will do).
+///
 /// # Rejected at compile time
 ///
 /// Each with an error on the offending token, all of them in one build:
@@ -309,57 +342,3 @@ pub use crate::signal::Signal;
 /// fn cleanup(path: &str) {}
 /// ```
 pub use exit_attr_macros::register_exit_fun;
-
-use crate::registry::{Callback, Entry, Label};
-
-/// Registers `fun` to run once when the process ends: at normal exit, and
-/// when any of `signals` arrives while exit-attr owns it.
-///
-/// `signals` may be empty: `fun` then runs at normal exit, and also when a
-/// signal that another registration listed arrives. Registering the same
-/// function again adds any new signals; it never makes it run twice, and it
-/// keeps its place in the order (the first registration's). When a listed
-/// signal arrives, the line `signal SIGTERM received by process with PID
-/// 1234` is written to stderr before the exit functions run.
-///
-/// # Errors
-///
-/// - [`Error::SynchronousFault`] if `signals` holds a signal exit-attr
-///   cannot hook; nothing is registered then.
-/// - [`Error::ExitInProgress`] if exit functions have already started
-///   (for example, when called from an exit function).
-/// - [`Error::Setup`] if the operating system refused a pipe, a thread or a
-///   signal action; `fun` is still registered for normal exit (and for the
-///   signals that could be hooked).
-///
-/// # Examples
-///
-/// ```
-/// use exit_attr::{register_exit_fun, Error, Signal};
-///
-/// fn flush_logs() {
-///     println!("flushing logs");
-/// }
-///
-/// register_exit_fun(flush_logs, &[Signal::SIGTERM, Signal::SIGHUP])?;
-/// // Again, with one more signal: still runs once.
-/// register_exit_fun(flush_logs, &[Signal::SIGINT])?;
-/// // Normal exit only.
-/// register_exit_fun(|| println!("bye"), &[])?;
-///
-/// assert!(matches!(
-///     register_exit_fun(flush_logs, &[Signal::SIGSEGV]),
-///     Err(Error::SynchronousFault(Signal::SIGSEGV))
-/// ));
-/// # Ok::<(), Error>(())
-/// ```
-#[track_caller]
-pub fn register_exit_fun(fun: fn(), signals: &[Signal]) -> Result<(), Error> {
-    let entry = Entry {
-        callback: Callback::Function(fun),
-        label: Label::Caller(std::panic::Location::caller()),
-        signals: signals.iter().copied().collect(),
-        logfun: Some(log::to_stderr),
-    };
-    wiring::register(entry, signals).map(drop)
-}

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::registry;
 use crate::signal::Signal;
@@ -18,7 +19,7 @@ use crate::signal::Signal;
 pub(crate) fn log_signal(signal: Signal) {
     let mut buffer = [0_u8; LINE_CAPACITY];
     let line = format_line(signal, &mut buffer);
-    let logfuns = registry::lock().logfuns_for(signal);
+    let logfuns = registry::lock().logfuns_for(signal, default());
     for logfun in logfuns.iter() {
         if panic::catch_unwind(AssertUnwindSafe(|| logfun(line))).is_err() {
             report(format_args!("exit-attr: the log function panicked"));
@@ -49,14 +50,38 @@ fn format_line(signal: Signal, buffer: &mut [u8; LINE_CAPACITY]) -> &str {
 pub(crate) fn warm_up() {
     let mut buffer = [0_u8; LINE_CAPACITY];
     std::hint::black_box(format_line(Signal::SIGTERM, &mut buffer));
-    let logfuns = registry::lock().logfuns_for(Signal::SIGTERM);
+    let logfuns = registry::lock().logfuns_for(Signal::SIGTERM, default());
     logfuns.iter().for_each(|logfun| {
         std::hint::black_box(logfun);
     });
 }
 
-/// The default log function: the line on standard error.
-pub(crate) fn to_stderr(line: &str) {
+/// The log function of every registration that did not name one:
+/// [`to_stderr`], nothing, or a function's address.
+static DEFAULT: AtomicUsize = AtomicUsize::new(STDERR);
+const STDERR: usize = 0;
+const SILENT: usize = 1;
+
+/// `set_default_logfun`.
+pub(crate) fn set_default(logfun: Option<fn(&str)>) {
+    // No function lives at address 0 or 1, the two other meanings.
+    DEFAULT.store(logfun.map_or(SILENT, |f| f as usize), Ordering::Release);
+}
+
+/// The default log function now.
+fn default() -> Option<fn(&str)> {
+    match DEFAULT.load(Ordering::Acquire) {
+        STDERR => Some(to_stderr),
+        SILENT => None,
+        // SAFETY: any other value was stored by `set_default` from a
+        // `fn(&str)`; a function pointer survives the round trip through its
+        // address.
+        address => Some(unsafe { std::mem::transmute::<usize, fn(&str)>(address) }),
+    }
+}
+
+/// The built-in default log function: the line on standard error.
+fn to_stderr(line: &str) {
     report(format_args!("{line}"));
 }
 

@@ -10,6 +10,7 @@
 //! O(1), and a handle can name a registration by slot and generation without
 //! pointing into memory that moves.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -39,8 +40,65 @@ impl fmt::Display for Label {
 
 /// What to call.
 pub(crate) enum Callback {
-    Function(fn()),
+    /// A function (or a closure meant as one): registering the same one again
+    /// finds this registration, when it has an [`Identity`].
+    Function {
+        call: Box<dyn Fn() + Send + Sync>,
+        identity: Option<Identity>,
+    },
+    /// A closure registered as such: never merged with another.
     Closure(Box<dyn FnOnce() + Send>),
+}
+
+impl Callback {
+    /// A function, with the identity its type gives it.
+    pub(crate) fn function<F: Fn() + Send + Sync + 'static>(fun: F) -> Callback {
+        Callback::Function {
+            identity: Identity::of(&fun),
+            call: Box::new(fun),
+        }
+    }
+}
+
+/// What makes two registered functions the same function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Identity {
+    /// A function item, or a closure that captures nothing: its type, which
+    /// no other function has. Two functions with identical bodies, which an
+    /// optimised build may give one address, keep their own types.
+    Type(TypeId),
+    /// A `fn()` pointer, which carries nothing but its address: two pointers
+    /// to distinct functions that the compiler merged are one.
+    Address(usize),
+}
+
+impl Identity {
+    /// The identity of `fun`, or `None` for a closure that captures: two such
+    /// closures of one type may hold different data, so each registration of
+    /// one stands alone.
+    fn of<F: 'static>(fun: &F) -> Option<Identity> {
+        if size_of::<F>() == 0 {
+            return Some(Identity::Type(TypeId::of::<F>()));
+        }
+        if TypeId::of::<F>() == TypeId::of::<fn()>() {
+            // SAFETY: `F` is `fn()`, checked just above.
+            let pointer: fn() = unsafe { std::mem::transmute_copy(fun) };
+            return Some(Identity::Address(pointer as usize));
+        }
+        None
+    }
+}
+
+/// Where a registration's log line goes when one of its signals arrives.
+#[derive(Clone, Copy, Debug)]
+pub enum Log {
+    /// To the process's default log function, as it is when the signal
+    /// arrives (`set_default_logfun`).
+    Default,
+    /// Nowhere.
+    Silent,
+    /// To this function.
+    To(fn(&str)),
 }
 
 /// One registration.
@@ -50,8 +108,7 @@ pub(crate) struct Entry {
     /// The signals this registration listed (the union, if the function was
     /// registered more than once).
     pub(crate) signals: SignalSet,
-    /// Called with the log line when one of `signals` arrives.
-    pub(crate) logfun: Option<fn(&str)>,
+    pub(crate) log: Log,
 }
 
 /// Names one registration, for [`Registry::remove`]: its slot, and the
@@ -90,9 +147,9 @@ pub(crate) struct Registry {
     /// The oldest and newest registrations still waiting to run.
     head: Option<usize>,
     tail: Option<usize>,
-    /// Function address to slot, so that registering a function again finds
+    /// Function identity to slot, so that registering a function again finds
     /// it without a scan. Created on first use (`HashMap::new` is not const).
-    functions: Option<HashMap<usize, usize, BuildHasherDefault<AddressHasher>>>,
+    functions: Option<HashMap<Identity, usize, BuildHasherDefault<IdentityHasher>>>,
     /// For each signal number, how many registrations list it: when a
     /// removal brings it to zero, the signal is released.
     listeners: [u32; 64],
@@ -129,19 +186,19 @@ impl Registry {
         if self.closed {
             return Err(Error::ExitInProgress);
         }
-        let Callback::Function(function) = entry.callback else {
+        let Callback::Function {
+            identity: Some(identity),
+            ..
+        } = entry.callback
+        else {
             return Ok(self.push(entry));
         };
-        // Function addresses identify functions; two distinct functions with
-        // identical bodies may share one address after optimisation, and
-        // would then count as one.
-        let address = function as usize;
-        let known = self.functions.as_ref().and_then(|f| f.get(&address));
+        let known = self.functions.as_ref().and_then(|f| f.get(&identity));
         let Some(&slot) = known else {
             let key = self.push(entry);
             self.functions
                 .get_or_insert_with(HashMap::default)
-                .insert(address, key.slot);
+                .insert(identity, key.slot);
             return Ok(key);
         };
         let node = &mut self.nodes[slot];
@@ -196,11 +253,17 @@ impl Registry {
     }
 
     /// The distinct log functions of the registrations that list `signal`,
-    /// in registration order. Allocates only past eight distinct functions.
-    pub(crate) fn logfuns_for(&self, signal: Signal) -> LogFuns {
+    /// in registration order, where [`Log::Default`] means `default`.
+    /// Allocates only past eight distinct functions.
+    pub(crate) fn logfuns_for(&self, signal: Signal, default: Option<fn(&str)>) -> LogFuns {
         let mut logfuns = LogFuns::default();
-        for entry in self.entries() {
-            if let Some(logfun) = entry.logfun.filter(|_| entry.signals.contains(signal)) {
+        for entry in self.entries().filter(|e| e.signals.contains(signal)) {
+            let logfun = match entry.log {
+                Log::Default => default,
+                Log::Silent => None,
+                Log::To(logfun) => Some(logfun),
+            };
+            if let Some(logfun) = logfun {
                 logfuns.insert(logfun);
             }
         }
@@ -314,13 +377,13 @@ impl LogFuns {
     }
 }
 
-/// Hashes function addresses for the `functions` map: one multiply instead
-/// of SipHash, which guards against attacker-chosen keys that addresses are
-/// not.
+/// Hashes identities for the `functions` map: one multiply per word instead
+/// of SipHash, which guards against attacker-chosen keys that type ids and
+/// addresses are not.
 #[derive(Default)]
-pub(crate) struct AddressHasher(u64);
+pub(crate) struct IdentityHasher(u64);
 
-impl Hasher for AddressHasher {
+impl Hasher for IdentityHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
             self.write_u64(u64::from(byte));
@@ -354,21 +417,21 @@ mod tests {
         signals.iter().copied().collect()
     }
 
-    fn entry(callback: Callback, signals: &[Signal], logfun: Option<fn(&str)>) -> Entry {
+    fn entry(callback: Callback, signals: &[Signal], log: Log) -> Entry {
         Entry {
             callback,
             label: Label::Name("test"),
             signals: set(signals),
-            logfun,
+            log,
         }
     }
 
     fn closure(signals: &[Signal]) -> Entry {
-        entry(Callback::Closure(Box::new(|| {})), signals, None)
+        entry(Callback::Closure(Box::new(|| {})), signals, Log::Silent)
     }
 
-    fn function(function: fn(), signals: &[Signal]) -> Entry {
-        entry(Callback::Function(function), signals, None)
+    fn function<F: Fn() + Send + Sync + 'static>(function: F, signals: &[Signal]) -> Entry {
+        entry(Callback::function(function), signals, Log::Silent)
     }
 
     fn listeners(registry: &Registry, signal: Signal) -> u32 {
@@ -424,6 +487,38 @@ mod tests {
         assert_eq!(registry.entries().count(), 4);
         assert!(a != b && b != c && c != d);
         assert_eq!(listeners(&registry, TERM), 4);
+    }
+
+    fn same_body_a() {
+        std::hint::black_box(7);
+    }
+    fn same_body_b() {
+        std::hint::black_box(7);
+    }
+
+    #[test]
+    fn a_function_is_known_by_its_type_not_its_address() {
+        assert_eq!(Identity::of(&one), Identity::of(&one));
+        assert_ne!(Identity::of(&same_body_a), Identity::of(&same_body_b));
+        let non_capturing = || {};
+        assert!(matches!(Identity::of(&non_capturing), Some(Identity::Type(_))));
+        // A `fn()` value carries only its address.
+        let pointer: fn() = one;
+        assert_eq!(
+            Identity::of(&pointer),
+            Some(Identity::Address(one as fn() as usize))
+        );
+        // A closure that captures has no identity: each registration stands alone.
+        let captured = String::from("x");
+        let capturing = move || assert!(!captured.is_empty());
+        assert_eq!(Identity::of(&capturing), None);
+        let mut registry = Registry::new();
+        let path = String::from("/tmp/a");
+        let first = registry.insert(function(move || assert!(!path.is_empty()), &[])).unwrap();
+        let path = String::from("/tmp/b");
+        let second = registry.insert(function(move || assert!(!path.is_empty()), &[])).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(registry.entries().count(), 2);
     }
 
     #[test]
@@ -527,33 +622,37 @@ mod tests {
     #[test]
     fn log_functions_are_distinct_in_order_and_only_for_the_signal() {
         let mut registry = Registry::new();
+        let closure = || Callback::Closure(Box::new(|| {}));
         registry
-            .insert(entry(Callback::Function(one), &[TERM], Some(log_b)))
+            .insert(entry(Callback::function(one), &[TERM], Log::To(log_b)))
             .unwrap();
         registry
-            .insert(entry(Callback::Function(two), &[TERM, INT], Some(log_a)))
+            .insert(entry(Callback::function(two), &[TERM, INT], Log::To(log_a)))
             .unwrap();
-        registry
-            .insert(entry(
-                Callback::Closure(Box::new(|| {})),
-                &[TERM],
-                Some(log_b),
-            ))
-            .unwrap();
-        registry
-            .insert(entry(Callback::Closure(Box::new(|| {})), &[TERM], None))
-            .unwrap();
-        let term: Vec<usize> = registry
-            .logfuns_for(TERM)
-            .iter()
-            .map(|f| f as usize)
-            .collect();
-        assert_eq!(
-            term,
-            [log_b as fn(&str) as usize, log_a as fn(&str) as usize]
-        );
-        assert_eq!(registry.logfuns_for(INT).iter().count(), 1);
-        assert_eq!(registry.logfuns_for(HUP).iter().count(), 0);
+        registry.insert(entry(closure(), &[TERM], Log::To(log_b))).unwrap();
+        registry.insert(entry(closure(), &[TERM], Log::Silent)).unwrap();
+        let addresses = |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
+        let (a, b) = (log_a as fn(&str) as usize, log_b as fn(&str) as usize);
+        assert_eq!(addresses(registry.logfuns_for(TERM, None)), [b, a]);
+        assert_eq!(addresses(registry.logfuns_for(INT, None)), [a]);
+        assert_eq!(addresses(registry.logfuns_for(HUP, None)), []);
+    }
+
+    #[test]
+    fn the_default_log_function_is_looked_up_and_counted_once() {
+        let mut registry = Registry::new();
+        let closure = || Callback::Closure(Box::new(|| {}));
+        registry.insert(entry(closure(), &[TERM], Log::Default)).unwrap();
+        registry.insert(entry(closure(), &[TERM], Log::Default)).unwrap();
+        registry.insert(entry(closure(), &[TERM], Log::To(log_a))).unwrap();
+        let addresses = |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
+        let (a, b) = (log_a as fn(&str) as usize, log_b as fn(&str) as usize);
+        // Two registrations with the default: one line.
+        assert_eq!(addresses(registry.logfuns_for(TERM, Some(log_b))), [b, a]);
+        // The default is the function another registration named: one call.
+        assert_eq!(addresses(registry.logfuns_for(TERM, Some(log_a))), [a]);
+        // No default: only the named one.
+        assert_eq!(addresses(registry.logfuns_for(TERM, None)), [a]);
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! survived, and the rest abandoned when the timeout expires.
 
 use std::any::Any;
+use std::os::raw::c_void;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::log::report;
 use crate::registry::{self, Callback, Entry};
 use crate::state;
+use crate::sys;
 
 /// Runs every exit function not yet run, most recently registered first, on
 /// the calling thread. A function that panics is reported and the others
@@ -33,34 +35,42 @@ pub(crate) fn run_remaining() {
 /// Runs the remaining exit functions on a new thread and waits for it, at
 /// most until `deadline`.
 ///
-/// On the normal path the C runtime has already destroyed the exiting
-/// thread's thread-locals when it calls `atexit` handlers, so running user
-/// code there would make every `thread_local!` access panic. A fresh thread
-/// has working thread-locals and `std::thread::current()`. If no thread can
-/// be started, the functions run here, which is better than not at all.
+/// For an exiting thread whose thread-locals the C runtime has already
+/// destroyed (it calls `atexit` handlers after that), when the dispatcher
+/// cannot run them: user code there would make every `thread_local!` access
+/// panic. A fresh thread has working thread-locals and
+/// `std::thread::current()`. It is a raw thread: the standard library's
+/// spawn uses the spawning thread's thread-locals, and some toolchains (Rust
+/// 1.85) panic there. If no thread can be started, the functions run here,
+/// which is better than not at all.
 pub(crate) fn run_remaining_on_fresh_thread(deadline: Option<Instant>) {
-    let (done, finished) = mpsc::channel::<()>();
-    let spawned = std::thread::Builder::new()
-        .name("exit-attr".into())
-        .spawn(move || {
-            run_remaining();
-            drop(done);
-        });
-    let Ok(thread) = spawned else {
+    static FINISHED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn fresh_thread(_: *mut c_void) -> *mut c_void {
+        sys::name_current_thread(c"exit-attr");
+        run_remaining();
+        FINISHED.store(true, Ordering::Release);
+        std::ptr::null_mut()
+    }
+
+    let Ok(thread) = sys::spawn_joinable(fresh_thread, std::ptr::null_mut()) else {
         run_remaining();
         return;
     };
-    match deadline {
-        // The thread catches every panic of the exit functions it runs.
-        None => drop(thread.join()),
-        Some(deadline) => {
-            let left = deadline.saturating_duration_since(Instant::now());
-            // Disconnected means the thread finished; only a timeout is news.
-            if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(left) {
-                abandon();
-            }
+    let Some(deadline) = deadline else {
+        thread.join();
+        return;
+    };
+    // Polling: this fallback runs at most once per process, and it must not
+    // need a descriptor, which may be what the dispatcher lacked.
+    while !FINISHED.load(Ordering::Acquire) {
+        if Instant::now() >= deadline {
+            abandon();
+            return;
         }
+        std::thread::sleep(Duration::from_millis(1));
     }
+    thread.join();
 }
 
 /// Gives up on the exit functions still to run, and says so once.
@@ -78,7 +88,7 @@ fn run_one(entry: Entry) {
         callback, label, ..
     } = entry;
     let outcome = match callback {
-        Callback::Function(function) => panic::catch_unwind(function),
+        Callback::Function { call, .. } => panic::catch_unwind(AssertUnwindSafe(call)),
         Callback::Closure(closure) => panic::catch_unwind(AssertUnwindSafe(closure)),
     };
     if let Err(payload) = outcome {

@@ -35,7 +35,6 @@ pub struct Signal(c_int);
 macro_rules! signal_constants {
     (
         accepted { $( $(#[$cfg:meta])* $name:ident: $doc:literal; )* }
-        faults { $( $fault:ident: $fault_doc:literal; )* }
         refused { $( $refused:ident: $refusal:ident; )* }
     ) => {
         impl Signal {
@@ -43,10 +42,6 @@ macro_rules! signal_constants {
                 #[doc = $doc]
                 $(#[$cfg])*
                 pub const $name: Signal = Signal(libc::$name);
-            )*
-            $(
-                #[doc = $fault_doc]
-                pub const $fault: Signal = Signal(libc::$fault);
             )*
 
             /// Every signal of this platform that exit-attr knows, in
@@ -60,7 +55,6 @@ macro_rules! signal_constants {
             /// ```
             pub const ALL: &'static [Signal] = &sorted([
                 $( $(#[$cfg])* Signal::$name, )*
-                $( Signal::$fault, )*
             ]);
 
             /// The signal's POSIX name, such as `"SIGTERM"`.
@@ -75,18 +69,14 @@ macro_rules! signal_constants {
                         return stringify!($name);
                     }
                 )*
-                $(
-                    if self == Signal::$fault {
-                        return stringify!($fault);
-                    }
-                )*
                 unreachable!("a Signal is only ever built from the table")
             }
         }
 
-        /// The signals that are not `Signal`s, with their numbers.
-        const REFUSED: &[(c_int, &str, Refusal)] = &[
-            $( (libc::$refused, stringify!($refused), Refusal::$refusal), )*
+        /// The numbers and names of the signals that are not `Signal`s
+        /// (why each is refused is the table's `refusal`).
+        const REFUSED: &[(c_int, &str)] = &[
+            $( (libc::$refused, stringify!($refused)), )*
         ];
     };
 }
@@ -120,14 +110,6 @@ impl Signal {
         self.0
     }
 
-    /// Whether exit-attr can hook this signal, or why it cannot.
-    pub(crate) fn check_hookable(self) -> Result<(), Error> {
-        match signal_table::refusal(self.name()) {
-            Some(Refusal::SynchronousFault) => Err(Error::SynchronousFault(self)),
-            _ => Ok(()),
-        }
-    }
-
     /// The bit of this signal in a [`SignalSet`].
     fn bit(self) -> u64 {
         // Every number in the table is below 64 (checked by a unit test).
@@ -139,8 +121,8 @@ impl Signal {
 pub(crate) fn raw_name(raw: c_int) -> Option<&'static str> {
     REFUSED
         .iter()
-        .find(|&&(number, _, _)| number == raw)
-        .map(|&(_, name, _)| name)
+        .find(|&&(number, _)| number == raw)
+        .map(|&(_, name)| name)
 }
 
 impl fmt::Debug for Signal {
@@ -168,10 +150,11 @@ impl TryFrom<c_int> for Signal {
         if let Some(&signal) = Signal::ALL.iter().find(|s| s.0 == raw) {
             return Ok(signal);
         }
-        match REFUSED.iter().find(|&&(number, _, _)| number == raw) {
-            Some((_, _, Refusal::Uncatchable)) => Err(Error::Uncatchable(raw)),
-            Some((_, _, Refusal::NonTerminating)) => Err(Error::NonTerminating(raw)),
-            Some((_, _, Refusal::SynchronousFault)) | None => Err(Error::NotASignal(raw)),
+        match raw_name(raw).and_then(signal_table::refusal) {
+            Some(Refusal::Uncatchable) => Err(Error::Uncatchable(raw)),
+            Some(Refusal::NonTerminating) => Err(Error::NonTerminating(raw)),
+            Some(Refusal::SynchronousFault) => Err(Error::SynchronousFault(raw)),
+            None => Err(Error::NotASignal(raw)),
         }
     }
 }
@@ -205,8 +188,8 @@ impl FromStr for Signal {
         if let Some(&signal) = Signal::ALL.iter().find(|s| matches(s.name())) {
             return Ok(signal);
         }
-        match REFUSED.iter().find(|(_, name, _)| matches(name)) {
-            Some(&(raw, _, _)) => Signal::try_from(raw),
+        match REFUSED.iter().find(|(_, name)| matches(name)) {
+            Some(&(raw, _)) => Signal::try_from(raw),
             None => Err(Error::UnknownSignalName(s.to_owned())),
         }
     }
@@ -294,6 +277,9 @@ mod tests {
             Signal::try_from(libc::SIGCHLD),
             Err(Error::NonTerminating(_))
         ));
+        for fault in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP] {
+            assert!(matches!(Signal::try_from(fault), Err(Error::SynchronousFault(n)) if n == fault));
+        }
     }
 
     #[test]
@@ -308,6 +294,10 @@ mod tests {
             "winch".parse::<Signal>(),
             Err(Error::NonTerminating(_))
         ));
+        assert!(matches!(
+            "SIGSEGV".parse::<Signal>(),
+            Err(Error::SynchronousFault(n)) if n == libc::SIGSEGV
+        ));
         for bad in ["", "SIG", "SIGFOO", "15", "SIGTERM2", "SIG TERM"] {
             assert!(
                 matches!(bad.parse::<Signal>(), Err(Error::UnknownSignalName(_))),
@@ -317,22 +307,18 @@ mod tests {
     }
 
     /// The attribute accepts exactly the names of `signal_table::ACCEPTED`
-    /// (tested in the macro crate); on Linux, those are the `Signal`s that
-    /// a registration accepts, and elsewhere a subset.
+    /// (tested in the macro crate); on Linux, those are `Signal`'s, and
+    /// elsewhere a subset (`SIGPWR` and the like are Linux's).
     #[test]
     fn signal_has_the_names_a_registration_accepts() {
-        let mut hookable: Vec<&str> = Signal::ALL
-            .iter()
-            .filter(|s| s.check_hookable().is_ok())
-            .map(|s| s.name())
-            .collect();
-        hookable.sort_unstable();
+        let mut names: Vec<&str> = Signal::ALL.iter().map(|s| s.name()).collect();
+        names.sort_unstable();
         let mut accepted = signal_table::ACCEPTED.to_vec();
         accepted.sort_unstable();
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        assert_eq!(hookable, accepted);
+        assert_eq!(names, accepted);
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        assert!(hookable.iter().all(|name| accepted.contains(name)));
+        assert!(names.iter().all(|name| accepted.contains(name)));
     }
 
     #[test]

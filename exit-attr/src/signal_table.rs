@@ -36,13 +36,6 @@ macro_rules! signal_table {
                 SIGPWR: "Power failure (Linux).";
                 SIGSYS: "Bad system call.";
             }
-            faults {
-                SIGILL: "Illegal instruction. A synchronous fault: it cannot be hooked.";
-                SIGTRAP: "Trace or breakpoint trap. A synchronous fault: it cannot be hooked.";
-                SIGBUS: "Bus error. A synchronous fault: it cannot be hooked.";
-                SIGFPE: "Arithmetic exception. A synchronous fault: it cannot be hooked.";
-                SIGSEGV: "Invalid memory reference. A synchronous fault: it cannot be hooked.";
-            }
             refused {
                 SIGKILL: Uncatchable;
                 SIGSTOP: Uncatchable;
@@ -53,6 +46,11 @@ macro_rules! signal_table {
                 SIGTTOU: NonTerminating;
                 SIGURG: NonTerminating;
                 SIGWINCH: NonTerminating;
+                SIGILL: SynchronousFault;
+                SIGTRAP: SynchronousFault;
+                SIGBUS: SynchronousFault;
+                SIGFPE: SynchronousFault;
+                SIGSEGV: SynchronousFault;
             }
         }
     };
@@ -91,7 +89,6 @@ impl Refusal {
 macro_rules! name_lists {
     (
         accepted { $( $(#[$cfg:meta])* $accepted:ident: $accepted_doc:literal; )* }
-        faults { $( $fault:ident: $fault_doc:literal; )* }
         refused { $( $refused:ident: $refusal:ident; )* }
     ) => {
         /// The names a registration accepts.
@@ -99,7 +96,6 @@ macro_rules! name_lists {
 
         /// The names a registration refuses, and why.
         pub(crate) const REFUSED: &[(&str, Refusal)] = &[
-            $((stringify!($fault), Refusal::SynchronousFault),)*
             $((stringify!($refused), Refusal::$refusal),)*
         ];
     };

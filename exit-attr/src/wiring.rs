@@ -1,8 +1,8 @@
 //! Performing a registration: the one place that acts on what the registry
 //! reports. Registering records the entry, then makes sure the paths that
-//! will run it exist (the `atexit` bridge, the fork handlers, and for each
-//! signal it lists, the dispatcher and the signal handler); unregistering
-//! removes the entry and gives back the signals nobody lists any more.
+//! will run it exist (the `atexit` bridge, the fork handlers, the dispatcher
+//! and, for each signal it lists, the signal handler); unregistering removes
+//! the entry and gives back the signals nobody lists any more.
 
 use crate::at_exit;
 use crate::dispatcher;
@@ -18,9 +18,6 @@ use crate::signal::Signal;
 /// On an `Err` about a signal, the registration stays in place for normal
 /// exit and for the signals that were hooked.
 pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
-    for signal in signals {
-        signal.check_hookable()?;
-    }
     let mut registry = registry::lock();
     if registry.is_closed() {
         return Err(Error::ExitInProgress);
@@ -28,6 +25,12 @@ pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
     at_exit::ensure_registered()?;
     fork::ensure_registered()?;
     let key = registry.insert(entry)?;
+    // The dispatcher runs a normal exit's functions too (the exiting thread's
+    // thread-locals are gone by then): start it now, while the program
+    // starts, rather than on the exit's critical path. If it cannot start, a
+    // normal exit starts one then, or falls back to a fresh thread; hooking
+    // a signal below reports the failure.
+    let _ = dispatcher::ensure_running();
     // Hook while holding the lock: it serialises the start of the dispatcher
     // and keeps it from reading a half-recorded older handler. Every listed
     // signal is tried, not only those no registration listed before: one

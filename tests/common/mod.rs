@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -505,6 +506,47 @@ fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// How long building a fixture package may take before the test fails: a
+/// bound against a hang, far above what it needs.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Builds the workspace package `package` (whose binary has the same name)
+/// with the cargo `profile`, for the target this test was built for, and
+/// returns the program's path. For fixtures whose point is a whole-build
+/// setting (`panic = "abort"`, optimisation). The build uses a target
+/// directory of its own, so it never waits for the lock of the `cargo test`
+/// that runs the test.
+pub fn build_fixture_package(package: &str, profile: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target_dir = root.join("target").join(package);
+    let target = env!("FIXTURE_TARGET");
+    let started = Instant::now();
+    let output = output_within(
+        Command::new(env!("CARGO")).current_dir(root).args([
+            "build",
+            "--locked",
+            "--profile",
+            profile,
+            "--package",
+            package,
+            "--target",
+            target,
+            "--target-dir",
+            target_dir.to_str().expect("a UTF-8 path"),
+        ]),
+        BUILD_TIMEOUT,
+    );
+    assert!(
+        output.status.success(),
+        "cargo build -p {package}: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("built {package} ({profile}) in {:?}", started.elapsed());
+    // Cargo names the release profile's directory `release`, as any other's.
+    target_dir.join(target).join(profile).join(package)
 }
 
 /// Runs `command` to its end with no input, as `Command::output` does, but

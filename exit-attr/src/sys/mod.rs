@@ -15,9 +15,9 @@ pub(crate) use errno::{ErrnoGuard, thread_id};
 pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
 pub(crate) use signals::{
     SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, install_handler, raise_default,
-    restore_action, send_to_current_thread, thread_mask,
+    restore_action, send_to_current_thread, sender_pid, thread_mask,
 };
-pub(crate) use thread::{name_current_thread, spawn_with_signals_blocked};
+pub(crate) use thread::{name_current_thread, spawn_joinable, spawn_with_signals_blocked};
 
 /// The calling process's id. Async-signal-safe.
 pub(crate) fn getpid() -> libc::pid_t {

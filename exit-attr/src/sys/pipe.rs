@@ -3,9 +3,10 @@
 use std::io;
 use std::os::raw::c_int;
 
-/// The two ends of a pipe whose descriptors are closed on `exec` and whose
-/// write end never blocks: a signal handler writes to it and must not wait,
-/// and when the pipe is full, a message is already waiting to be read.
+/// The two ends of a pipe whose descriptors are closed on `exec`, are none
+/// of the standard descriptors 0, 1 and 2, and whose write end never
+/// blocks: a signal handler writes to it and must not wait, and when the
+/// pipe is full, a message is already waiting to be read.
 pub(crate) struct Pipe {
     pub(crate) read: c_int,
     pub(crate) write: c_int,
@@ -13,28 +14,21 @@ pub(crate) struct Pipe {
 
 impl Pipe {
     pub(crate) fn new() -> io::Result<Pipe> {
-        let mut fds = [-1; 2];
-        // SAFETY: `fds` is valid for two ints.
-        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let pipe = Pipe {
-            read: fds[0],
-            write: fds[1],
-        };
-        // `pipe2` would set the flags atomically, but it is not on every
-        // Unix. No other thread can fork through us meanwhile: callers hold
-        // the registry lock, which the fork handlers take.
-        let flagged = set_fd_flag(pipe.read, libc::FD_CLOEXEC)
-            .and_then(|()| set_fd_flag(pipe.write, libc::FD_CLOEXEC))
-            .and_then(|()| set_status_flag(pipe.write, libc::O_NONBLOCK));
-        match flagged {
-            Ok(()) => Ok(pipe),
-            Err(e) => {
-                pipe.close();
-                Err(e)
+        let [read, write] = close_on_exec_pipe()?;
+        let (read, write) = match (above_standard(read), above_standard(write)) {
+            (Ok(read), Ok(write)) => (read, write),
+            (Ok(fd), Err(e)) | (Err(e), Ok(fd)) => {
+                close(fd);
+                return Err(e);
             }
+            (Err(e), Err(_)) => return Err(e),
+        };
+        let pipe = Pipe { read, write };
+        if let Err(e) = set_status_flag(write, libc::O_NONBLOCK) {
+            pipe.close();
+            return Err(e);
         }
+        Ok(pipe)
     }
 
     pub(crate) fn close(self) {
@@ -43,14 +37,57 @@ impl Pipe {
     }
 }
 
-fn set_fd_flag(fd: c_int, flag: c_int) -> io::Result<()> {
-    // SAFETY: F_GETFD and F_SETFD only read and write the flags of `fd`.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags | flag) } < 0 {
+/// A pipe whose two descriptors are close-on-exec from the start, so that a
+/// child that another thread spawns meanwhile never inherits them.
+#[cfg(not(target_vendor = "apple"))]
+fn close_on_exec_pipe() -> io::Result<[c_int; 2]> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is valid for two ints.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(())
+    Ok(fds)
+}
+
+/// As above, where there is no `pipe2`: close-on-exec is set right after,
+/// and a child spawned by another thread in between may inherit the pipe.
+#[cfg(target_vendor = "apple")]
+fn close_on_exec_pipe() -> io::Result<[c_int; 2]> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is valid for two ints.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    for fd in fds {
+        // SAFETY: F_SETFD only sets the flags of `fd`, which we own.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+            let error = io::Error::last_os_error();
+            fds.into_iter().for_each(close);
+            return Err(error);
+        }
+    }
+    Ok(fds)
+}
+
+/// `fd`, moved above the standard descriptors if it is one of them (and
+/// still close-on-exec): a process started with 0, 1 and 2 closed gets them
+/// back from the standard library (as `/dev/null`) only after exit-attr's
+/// start-up registration created its pipes, and the program's output must
+/// never land in exit-attr's machinery. Closes `fd` on failure.
+fn above_standard(fd: c_int) -> io::Result<c_int> {
+    if fd > libc::STDERR_FILENO {
+        return Ok(fd);
+    }
+    // SAFETY: F_DUPFD_CLOEXEC duplicates `fd` onto the lowest free
+    // descriptor from 3 up, close-on-exec.
+    let moved = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, libc::STDERR_FILENO + 1) };
+    let result = if moved < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(moved)
+    };
+    close(fd);
+    result
 }
 
 fn set_status_flag(fd: c_int, flag: c_int) -> io::Result<()> {

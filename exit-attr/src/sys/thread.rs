@@ -17,6 +17,27 @@ pub(crate) type Entry = extern "C" fn(*mut c_void) -> *mut c_void;
 /// blocked from its first instruction, so that signals are delivered to the
 /// program's own threads, never to this one.
 pub(crate) fn spawn_with_signals_blocked(entry: Entry, argument: *mut c_void) -> io::Result<()> {
+    let thread = spawn_joinable(entry, argument)?;
+    // SAFETY: the thread was just created and nobody joins it: detaching it
+    // frees its resources when it ends.
+    unsafe { libc::pthread_detach(thread.0) };
+    Ok(())
+}
+
+/// A thread started by [`spawn_joinable`], to be joined or left running.
+pub(crate) struct Joinable(libc::pthread_t);
+
+impl Joinable {
+    /// Waits until the thread has ended.
+    pub(crate) fn join(self) {
+        // SAFETY: the thread is joinable and joined once: `self` is consumed.
+        unsafe { libc::pthread_join(self.0, std::ptr::null_mut()) };
+    }
+}
+
+/// As [`spawn_with_signals_blocked`], but the thread can be joined. A
+/// handle dropped without joining leaves the thread running.
+pub(crate) fn spawn_joinable(entry: Entry, argument: *mut c_void) -> io::Result<Joinable> {
     let previous = thread_mask(libc::SIG_SETMASK, &SigSet::full());
     let mut thread = MaybeUninit::<libc::pthread_t>::uninit();
     // SAFETY: default attributes; `entry` has the signature pthread_create
@@ -28,10 +49,8 @@ pub(crate) fn spawn_with_signals_blocked(entry: Entry, argument: *mut c_void) ->
     if status != 0 {
         return Err(io::Error::from_raw_os_error(status));
     }
-    // SAFETY: pthread_create succeeded and initialised `thread`; nobody ever
-    // joins it, so detaching it frees its resources when it ends.
-    unsafe { libc::pthread_detach(thread.assume_init()) };
-    Ok(())
+    // SAFETY: pthread_create succeeded and initialised `thread`.
+    Ok(Joinable(unsafe { thread.assume_init() }))
 }
 
 /// Names the calling thread, as `ps -T` and debuggers show it, where the
