@@ -1,7 +1,7 @@
-//! The expansion: the user's function, unchanged, and one start-up hook
-//! that registers it before `main`.
+//! The expansion: the user's function, with a start-up hook that registers
+//! it before `main` as the first item of its body.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
 use crate::args::{self, Logfun};
@@ -22,10 +22,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     match function {
         Some(function) if errors.is_empty() => {
             let registration = registration(&function.sig.ident, &args);
-            quote! {
-                #item
-                #registration
-            }
+            with_registration(item, registration)
         }
         // Recover: the item as written, so that one mistake gives one error
         // and no error about the item being missing; `allow(dead_code)`
@@ -113,4 +110,57 @@ fn checked_logfun(key: &Ident, path: &syn::Path) -> TokenStream {
             #logfun
         })
     }
+}
+
+/// The function as written, with the registration as the first item of its
+/// body: `fn name() { #![inner] const _: () = { .. }; { statements } }`.
+///
+/// An attribute cannot see whether it is on a free function or in an
+/// `impl`. An item nested in the body is valid in both, and names the
+/// function by a bare path that resolves only for a free function (at
+/// module level or in a block): on an associated function the one error is
+/// rustc's "cannot find value `name` in this scope", on the user's name.
+/// The user's statements get a block of their own, so that a `use` or an
+/// item of the same name inside the body cannot capture that path; its
+/// braces are spanned as generated code, so that `unused_braces` stays
+/// quiet.
+fn with_registration(item: TokenStream, registration: TokenStream) -> TokenStream {
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let Some(TokenTree::Group(body)) = tokens.pop() else {
+        unreachable!("a function item ends with its body");
+    };
+    let statements: Vec<TokenTree> = body.stream().into_iter().collect();
+    let inner_attributes = inner_attribute_tokens(&statements);
+    let (inner_attributes, statements) = statements.split_at(inner_attributes);
+    let mut block = Group::new(Delimiter::Brace, statements.iter().cloned().collect());
+    block.set_span(Span::call_site().located_at(body.span()));
+    let mut outer = Group::new(
+        Delimiter::Brace,
+        quote!(#(#inner_attributes)* #registration #block),
+    );
+    outer.set_span(body.span());
+    tokens.push(outer.into());
+    tokens.into_iter().collect()
+}
+
+/// How many tokens at the start of a body are inner attributes (`#![...]`),
+/// which must stay first.
+fn inner_attribute_tokens(statements: &[TokenTree]) -> usize {
+    let mut count = 0;
+    while let [
+        TokenTree::Punct(pound),
+        TokenTree::Punct(bang),
+        TokenTree::Group(attribute),
+        ..,
+    ] = &statements[count..]
+    {
+        let inner = pound.as_char() == '#'
+            && bang.as_char() == '!'
+            && attribute.delimiter() == Delimiter::Bracket;
+        if !inner {
+            break;
+        }
+        count += 3;
+    }
+    count
 }

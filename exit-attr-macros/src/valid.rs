@@ -34,6 +34,12 @@ pub(crate) fn exit_function<'a>(item: &'a Item, errors: &mut Errors) -> Option<&
         return None;
     };
     let before = errors.is_empty();
+    if function.sig.ident == "main" {
+        errors.at(
+            &function.sig.ident,
+            "`#[register_exit_fun]` cannot be used on `main`: it would run again at exit",
+        );
+    }
     check_signature(&function.sig, errors);
     (before == errors.is_empty()).then_some(function)
 }

@@ -244,8 +244,9 @@ unix_only! {
 /// Registers the annotated function, before `main` starts, to run once when
 /// the process ends: at normal exit, and when one of its signals arrives.
 ///
-/// The function is emitted unchanged and stays an ordinary function that can
-/// also be called directly. The attribute needs no dependency but
+/// The function keeps its signature, attributes and statements, and stays an
+/// ordinary function that can also be called directly; the registration is
+/// an item inside its body. The attribute needs no dependency but
 /// `exit-attr`, and compiles in crates with `#![forbid(unsafe_code)]` and
 /// `#![deny(warnings)]`.
 ///
@@ -324,13 +325,16 @@ unix_only! {
 ///   a path nor `None`;
 /// - anything but a plain `fn name()`: parameters, `self`, generics, `async`,
 ///   `unsafe`, an `extern` ABI, a return type, variadics, and items that are
-///   not functions.
+///   not functions;
+/// - `fn main`, which would run again at exit.
 ///
-/// The attribute applies to free functions (at module level or inside a
-/// function body). On an associated function in an `impl` block it cannot
-/// work, since what it generates there would have no name to refer to the
-/// function by, and rustc reports errors about the generated code: move the
-/// function out of the `impl`.
+/// The attribute applies to free functions, at module level or inside a
+/// function body. It cannot see that it is on an associated function in an
+/// `impl` block, where its registration has no name to refer to the
+/// function by: the one error is rustc's "cannot find value `cleanup` in
+/// this scope", on the function's name. Move the function out of the `impl`.
+/// (Should a free function of the same name be in scope there, the
+/// registration finds that one instead, and there is no error.)
 ///
 /// ```compile_fail
 /// #[exit_attr::register_exit_fun(signals = [SIGKILL])]
