@@ -1,7 +1,9 @@
-//! The normal-exit bridge: one `atexit` handler that runs the exit functions
-//! when the process calls `exit()` (return from `main`, `std::process::exit`,
-//! a panic that unwinds out of `main`).
+//! The normal-exit bridge: one handler, registered with `atexit` (or glibc's
+//! `on_exit`, which also passes the exit status), that runs the exit
+//! functions when the process calls `exit()` (return from `main`,
+//! `std::process::exit`, a panic that unwinds out of `main`).
 
+use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -9,7 +11,8 @@ use crate::dispatcher;
 use crate::error::Error;
 use crate::registry;
 use crate::run;
-use crate::state::{self, Begin, Path};
+use crate::state::{self, Begin, Path, Reason};
+use crate::sys;
 use crate::wake::{self, Waited};
 
 static REGISTERED: AtomicBool = AtomicBool::new(false);
@@ -20,21 +23,31 @@ pub(crate) fn ensure_registered() -> Result<(), Error> {
     if REGISTERED.load(Ordering::Acquire) {
         return Ok(());
     }
-    // SAFETY: `bridge` is an `extern "C" fn()` that never unwinds.
-    if unsafe { libc::atexit(bridge) } != 0 {
-        return Err(Error::Setup {
-            action: "register the atexit handler",
-            signal: None,
-            source: std::io::Error::other("atexit refused the handler"),
-        });
-    }
+    sys::on_exit_handler(bridge).map_err(|source| Error::Setup {
+        action: "register the atexit handler",
+        signal: None,
+        source,
+    })?;
     REGISTERED.store(true, Ordering::Release);
     Ok(())
 }
 
+/// What glibc's `on_exit` calls, with the status given to `exit`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+extern "C" fn bridge(status: c_int, _: *mut std::os::raw::c_void) {
+    on_exit(Some(status));
+}
+
+/// What `atexit` calls: the C library does not say the status.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 extern "C" fn bridge() {
+    on_exit(None);
+}
+
+fn on_exit(code: Option<c_int>) {
     match state::begin(Path::Normal) {
         Begin::Started => {
+            state::set_reason(Reason::Exit { code });
             // On timeout, return: the C runtime then ends the process with
             // the status it was exiting with, ending the abandoned thread.
             run_normal_exit(state::deadline_from_now());

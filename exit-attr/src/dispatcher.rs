@@ -22,7 +22,7 @@ use crate::handler;
 use crate::log;
 use crate::run;
 use crate::signal::Signal;
-use crate::state::{self, Begin, Path};
+use crate::state::{self, Begin, Path, Reason};
 use crate::sync::Lock;
 use crate::sys::{self, SigInfo};
 use crate::wake::{self, Message};
@@ -101,6 +101,11 @@ fn act_on(info: SigInfo) {
         // process ends with its exit status.
         Begin::Busy | Begin::Finished | Begin::Reentered(_) => return,
     }
+    state::set_reason(Reason::Signal {
+        signal,
+        sender_pid: sys::sender_pid(&info.0),
+        sender_uid: sys::sender_uid(&info.0),
+    });
     *ACTIVE.lock() = Some((signal, info));
     let _watchdog =
         state::deadline_from_now().map(|deadline| Watchdog::start(deadline, signal, info));

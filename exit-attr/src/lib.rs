@@ -230,6 +230,8 @@ unix_only! {
     mod closure;
     mod control;
     mod function;
+    mod guard;
+    mod reason;
 
     #[doc(hidden)]
     pub mod __private;
@@ -238,6 +240,8 @@ unix_only! {
     pub use crate::control::{set_default_logfun, set_force_on_second_signal, set_timeout};
     pub use crate::error::Error;
     pub use crate::function::register_exit_fun;
+    pub use crate::guard::{ExitGuard, exit_guard};
+    pub use crate::reason::{ExitReason, exit_reason};
     pub use crate::signal::Signal;
 }
 

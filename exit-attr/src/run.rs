@@ -19,6 +19,10 @@ use crate::sys;
 /// Several calls cooperate: each function is taken out of the registry before
 /// it runs, so a call made from inside an exit function (through `exit`)
 /// continues the sequence instead of restarting it.
+///
+/// Returns once every function has run, including those that guards took
+/// back to run in a drop (on other threads), or once the rest were
+/// abandoned.
 pub(crate) fn run_remaining() {
     state::run_on_this_thread();
     while !state::is_abandoned() {
@@ -29,6 +33,11 @@ pub(crate) fn run_remaining() {
             break;
         };
         run_one(entry);
+    }
+    // Polling: a drop racing the exit is rare, and the timeout still bounds
+    // this wait (the watchdog or the bridge abandons the run).
+    while state::drop_runs_in_progress() && !state::is_abandoned() {
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

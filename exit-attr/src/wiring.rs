@@ -9,8 +9,9 @@ use crate::dispatcher;
 use crate::error::Error;
 use crate::fork;
 use crate::handler;
-use crate::registry::{self, Entry, Key};
+use crate::registry::{self, Callback, Entry, Key};
 use crate::signal::Signal;
+use crate::state::{self, DropRun};
 
 /// Registers `entry` (or adds its signals to the same function's earlier
 /// registration) and hooks every signal it lists.
@@ -55,6 +56,24 @@ fn hook(signal: Signal) -> Result<(), Error> {
         source,
     })?;
     handler::install(signal)
+}
+
+/// Takes back the closure registered under `key`, if it has not started
+/// running, for a guard to run it in its drop: counted as running (see
+/// [`state::drop_run`]) until the returned [`DropRun`] is dropped, so that an
+/// exit that finds its own functions all run waits for it. Gives back every
+/// signal that no registration lists any more, as [`unregister`] does.
+pub(crate) fn take_back(key: Key) -> Option<(Box<dyn FnOnce() + Send>, DropRun)> {
+    let mut registry = registry::lock();
+    let removed = registry.remove(key)?;
+    let running = state::drop_run();
+    removed.released.iter().for_each(handler::uninstall);
+    drop(registry);
+    match removed.entry.callback {
+        Callback::Closure(closure) => Some((closure, running)),
+        // Guards register closures only.
+        Callback::Function { .. } => None,
+    }
 }
 
 /// Removes the registration named by `key`, if it has not started running,

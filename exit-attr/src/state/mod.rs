@@ -1,6 +1,7 @@
-//! The process's exit state: which exit won, which thread runs the exit
-//! functions, whether the rest were abandoned, and the two settings that
-//! shape a run (the timeout, and whether a second signal forces the end).
+//! The process's exit state: which exit won and why the process is ending,
+//! which thread runs the exit functions, how many guards run theirs in a
+//! drop, whether the rest were abandoned, and the two settings that shape a
+//! run (the timeout, and whether a second signal forces the end).
 //!
 //! All of it is atomics, so that the signal handler can read any of it: a
 //! load is async-signal-safe.
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::atomic;
+use crate::signal::Signal;
 use crate::sys;
 
 pub(crate) use machine::{Begin, Path};
@@ -46,10 +48,110 @@ pub(crate) fn wait_until_finished() {
     STATE.wait_until_finished();
 }
 
-/// In a forked child: forgets a run that belonged to another parent thread.
-/// Returns whether the state went back to idle.
+/// In a forked child: forgets a run that belonged to another parent thread,
+/// and why it ran. Returns whether the state went back to idle.
 pub(crate) fn reset_after_fork() -> bool {
-    STATE.reset_after_fork(sys::thread_id())
+    let reset = STATE.reset_after_fork(sys::thread_id());
+    if reset {
+        REASON.store(0, Ordering::Release);
+    }
+    reset
+}
+
+/// How the process is ending, as the exit that won recorded it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// `exit()`, with its status where the C library tells it.
+    Exit { code: Option<i32> },
+    /// A hooked signal, with its sender where the kernel tells it.
+    Signal {
+        signal: Signal,
+        sender_pid: Option<i32>,
+        sender_uid: Option<u32>,
+    },
+}
+
+/// The [`Reason`], packed into one word so that readers on any thread see
+/// all of it or none of it: 0 before an exit won; else the kind in bits
+/// 0-1, which optional fields are present in bits 2-4, the code or signal
+/// in bits 8-39, and the sender's pid in bits 40-63 (Linux pids fit in 22
+/// bits). The sender's uid is [`REASON_UID`], written before the word.
+static REASON: AtomicU64 = AtomicU64::new(0);
+static REASON_UID: AtomicU64 = AtomicU64::new(0);
+
+const KIND_EXIT: u64 = 1;
+const KIND_SIGNAL: u64 = 2;
+const HAS_CODE: u64 = 1 << 2;
+const HAS_PID: u64 = 1 << 3;
+const HAS_UID: u64 = 1 << 4;
+
+/// Records why the process is ending. Called by the exit that won, before
+/// any exit function runs.
+pub(crate) fn set_reason(reason: Reason) {
+    let word = match reason {
+        Reason::Exit { code } => {
+            KIND_EXIT | code.map_or(0, |code| HAS_CODE | u64::from(code as u32) << 8)
+        }
+        Reason::Signal {
+            signal,
+            sender_pid,
+            sender_uid,
+        } => {
+            REASON_UID.store(u64::from(sender_uid.unwrap_or(0)), Ordering::Relaxed);
+            let pid = sender_pid
+                .and_then(|pid| u64::try_from(pid).ok())
+                .filter(|&pid| pid < 1 << 24);
+            KIND_SIGNAL
+                | u64::from(signal.as_raw() as u32) << 8
+                | pid.map_or(0, |pid| HAS_PID | pid << 40)
+                | sender_uid.map_or(0, |_| HAS_UID)
+        }
+    };
+    REASON.store(word, Ordering::Release);
+}
+
+/// Why the process is ending, once an exit has won.
+pub(crate) fn reason() -> Option<Reason> {
+    let word = REASON.load(Ordering::Acquire);
+    let value = (word >> 8) as u32 as i32;
+    match word & 3 {
+        KIND_EXIT => Some(Reason::Exit {
+            code: (word & HAS_CODE != 0).then_some(value),
+        }),
+        KIND_SIGNAL => Some(Reason::Signal {
+            signal: Signal::try_from(value).ok()?,
+            sender_pid: (word & HAS_PID != 0).then_some((word >> 40) as i32),
+            sender_uid: (word & HAS_UID != 0)
+                .then(|| REASON_UID.load(Ordering::Relaxed) as u32),
+        }),
+        _ => None,
+    }
+}
+
+/// How many guards are running their function in a drop: an exit that
+/// finds its own functions all run waits for them.
+static DROP_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a guard's function as running in a drop until the returned
+/// value is dropped. The caller holds the registry lock, so that an exit
+/// which takes the last function after that also sees this count.
+pub(crate) fn drop_run() -> DropRun {
+    DROP_RUNS.fetch_add(1, Ordering::AcqRel);
+    DropRun(())
+}
+
+/// A guard's function running in a drop, counted by [`drop_run`].
+pub(crate) struct DropRun(());
+
+impl Drop for DropRun {
+    fn drop(&mut self) {
+        DROP_RUNS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Whether some guard is running its function in a drop.
+pub(crate) fn drop_runs_in_progress() -> bool {
+    DROP_RUNS.load(Ordering::Acquire) != 0
 }
 
 /// The [`sys::thread_id`] of the thread running exit functions now (0

@@ -7,15 +7,17 @@
 //! they are async-signal-safe.
 
 mod errno;
+mod exit;
 mod pipe;
 mod signals;
 mod thread;
 
 pub(crate) use errno::{ErrnoGuard, thread_id};
+pub(crate) use exit::on_exit_handler;
 pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
 pub(crate) use signals::{
     SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, install_handler, raise_default,
-    restore_action, send_to_current_thread, sender_pid, thread_mask,
+    restore_action, send_to_current_thread, sender_pid, sender_uid, thread_mask,
 };
 pub(crate) use thread::{name_current_thread, spawn_joinable, spawn_with_signals_blocked};
 

@@ -166,6 +166,12 @@ pub(crate) fn sender_pid(info: &libc::siginfo_t) -> Option<libc::pid_t> {
     sent_by_a_process(info).then(|| unsafe { info.si_pid() })
 }
 
+/// The real user id of the process that sent the signal, as [`sender_pid`].
+pub(crate) fn sender_uid(info: &libc::siginfo_t) -> Option<libc::uid_t> {
+    // SAFETY: as in sender_pid: si_uid sits beside si_pid.
+    sent_by_a_process(info).then(|| unsafe { info.si_uid() })
+}
+
 /// Whether a process sent the signal, so that `si_pid` and `si_uid` name it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn sent_by_a_process(info: &libc::siginfo_t) -> bool {

@@ -1,0 +1,74 @@
+//! Why the process is ending, for exit functions and log functions.
+
+use crate::signal::Signal;
+use crate::state::{self, Reason};
+
+/// How the process is ending: returned by [`exit_reason`].
+///
+/// ```
+/// use exit_attr::{exit_reason, ExitReason};
+///
+/// fn log_stop() {
+///     match exit_reason() {
+///         Some(ExitReason::Signal { signal, sender_pid: Some(pid), .. }) => {
+///             eprintln!("stopping: {signal} from PID {pid}")
+///         }
+///         Some(ExitReason::Signal { signal, .. }) => eprintln!("stopping: {signal}"),
+///         Some(ExitReason::Exit { code: Some(code) }) => {
+///             eprintln!("exiting with status {code}")
+///         }
+///         _ => eprintln!("exiting"),
+///     }
+/// }
+/// # log_stop();
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExitReason {
+    /// A normal exit: return from `main`, `std::process::exit(n)` or a
+    /// panic out of `main`.
+    Exit {
+        /// The exit status, where the C library tells it: glibc does (its
+        /// `on_exit`); musl and the other systems do not, and it is `None`
+        /// there.
+        code: Option<i32>,
+    },
+    /// A hooked signal that exit-attr owns.
+    Signal {
+        /// The signal.
+        signal: Signal,
+        /// The process that sent it, when a process did (`kill`,
+        /// `sigqueue`, `abort`); `None` when the kernel or the terminal did
+        /// (Ctrl-C in a terminal is the kernel's).
+        sender_pid: Option<i32>,
+        /// The real user id of that process, as the kernel reports it.
+        sender_uid: Option<u32>,
+    },
+}
+
+/// How the process is ending, once an exit has started: from an exit
+/// function, a log function, or any thread while exit functions run.
+/// `None` when the process is not ending, such as in a guard dropped in
+/// the ordinary course of the program.
+///
+/// The first exit wins, and so does its reason: a signal that arrives
+/// while exit functions run for `exit(3)` does not change it.
+///
+/// ```
+/// // Not ending yet.
+/// assert_eq!(exit_attr::exit_reason(), None);
+/// ```
+pub fn exit_reason() -> Option<ExitReason> {
+    state::reason().map(|reason| match reason {
+        Reason::Exit { code } => ExitReason::Exit { code },
+        Reason::Signal {
+            signal,
+            sender_pid,
+            sender_uid,
+        } => ExitReason::Signal {
+            signal,
+            sender_pid,
+            sender_uid,
+        },
+    })
+}
