@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use crate::copies;
 use crate::handler;
 use crate::log;
 use crate::run;
@@ -58,12 +59,17 @@ extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
                 // behind the request. Settle them (the normal exit won, so
                 // each changes nothing) before the exit goes on, so that no
                 // signal of this exit is acted on after it.
-                while let Some(Message::Signal(info)) = wake::receive_waiting() {
-                    act_on(info);
+                while let Some(message) = wake::receive_waiting() {
+                    match message {
+                        Message::Signal(info) => act_on(info, Ending::Die),
+                        Message::Chained { info, flags } => act_on(info, Ending::Reply(flags)),
+                        Message::NormalExit => {}
+                    }
                 }
                 wake::normal_exit_done();
             }
-            Message::Signal(info) => act_on(info),
+            Message::Signal(info) => act_on(info, Ending::Die),
+            Message::Chained { info, flags } => act_on(info, Ending::Reply(flags)),
         }
     }
     // The channel failed (nothing in this crate closes it): without a reader
@@ -86,43 +92,69 @@ fn warm_up() {
     log::warm_up();
 }
 
+/// How a signal run ends, once its exit functions have run.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// The signal is ours: chain the older handler, then die by it.
+    Die,
+    /// Another copy of exit-attr, which owns the signal, chained to our
+    /// handler with these flags (`copies.rs`), and the handler waits: reply,
+    /// and that copy ends the process.
+    Reply(u8),
+}
+
+impl Ending {
+    /// The flags another copy passed, if one chained to us.
+    fn flags_in(self) -> u8 {
+        match self {
+            Ending::Die => 0,
+            Ending::Reply(flags) => flags,
+        }
+    }
+}
+
 /// The signal the dispatcher is acting on, for an exit function that calls
 /// `exit` and so re-enters through the `atexit` bridge on this thread.
-static ACTIVE: Lock<Option<(Signal, SigInfo)>> = Lock::new(None);
+static ACTIVE: Lock<Option<(Signal, SigInfo, Ending)>> = Lock::new(None);
 
 /// One signal has arrived: exit cleanly if it is the first exit.
-fn act_on(info: SigInfo) {
-    let Ok(signal) = Signal::try_from(info.0.si_signo) else {
+fn act_on(info: SigInfo, ending: Ending) {
+    let first = match Signal::try_from(info.0.si_signo) {
+        Ok(signal) if state::begin(Path::Signal) == Begin::Started => Some(signal),
+        _ => None,
+    };
+    let Some(signal) = first else {
+        // Not ours to act on, or not the first exit: a normal exit is under
+        // way or done, and the first exit wins. A copy that chained to us
+        // needs its answer all the same: our functions have run or are
+        // running on that exit's behalf.
+        if let Ending::Reply(flags) = ending {
+            wake::chain_done(flags);
+        }
         return;
     };
-    match state::begin(Path::Signal) {
-        Begin::Started => {}
-        // A normal exit is under way or done: the first exit wins, and the
-        // process ends with its exit status.
-        Begin::Busy | Begin::Finished | Begin::Reentered(_) => return,
-    }
     state::set_reason(Reason::Signal {
         signal,
         sender_pid: sys::sender_pid(&info.0),
         sender_uid: sys::sender_uid(&info.0),
     });
-    *ACTIVE.lock() = Some((signal, info));
+    *ACTIVE.lock() = Some((signal, info, ending));
     let _watchdog =
-        state::deadline_from_now().map(|deadline| Watchdog::start(deadline, signal, info));
-    log::log_signal(signal);
+        state::deadline_from_now().map(|deadline| Watchdog::start(deadline, signal, info, ending));
+    log::log_signal(signal, ending.flags_in() & copies::DEFAULT_LINE_LOGGED != 0);
     run::run_remaining();
-    finish_signal_run(signal, &info);
+    finish(signal, &info, ending, Finisher::Dispatcher);
 }
 
 /// Ends the signal path when the timeout expires first: abandons the exit
-/// functions not yet run and ends the process by the signal, whatever the
-/// dispatcher thread is stuck in. Told to stand down by being dropped.
+/// functions not yet run and ends the run as it would have ended, whatever
+/// the dispatcher thread is stuck in. Told to stand down by being dropped.
 struct Watchdog {
     _done: mpsc::Sender<()>,
 }
 
 impl Watchdog {
-    fn start(deadline: Instant, signal: Signal, info: SigInfo) -> Option<Watchdog> {
+    fn start(deadline: Instant, signal: Signal, info: SigInfo, ending: Ending) -> Option<Watchdog> {
         let (done, finished) = mpsc::channel::<()>();
         // Spawned from the dispatcher, it inherits its mask: every signal
         // blocked, as `finish_signal_run` needs.
@@ -132,41 +164,74 @@ impl Watchdog {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(left) {
                     run::abandon();
-                    finish_signal_run(signal, &info);
+                    finish(signal, &info, ending, Finisher::Watchdog);
                 }
             });
         spawned.ok().map(|_| Watchdog { _done: done })
     }
 }
 
-/// The end of the signal path, after every exit function has run (or the
-/// timeout expired): chain the older handler, then die by the signal. Only
-/// the first caller does it; a second (the watchdog racing the dispatcher)
-/// waits for the process to end.
-fn finish_signal_run(signal: Signal, info: &SigInfo) -> ! {
+/// Who calls [`finish`].
+#[derive(Clone, Copy, PartialEq)]
+enum Finisher {
+    Dispatcher,
+    Watchdog,
+}
+
+/// The end of a signal run, after every exit function has run (or the
+/// timeout expired).
+fn finish(signal: Signal, info: &SigInfo, ending: Ending, by: Finisher) {
+    match ending {
+        Ending::Die => finish_signal_run(signal, info, by),
+        Ending::Reply(flags) => wake::chain_done(flags | copies_flags()),
+    }
+}
+
+/// What this copy passes on to another that it chains to (`copies.rs`).
+fn copies_flags() -> u8 {
+    if log::default_line_logged() {
+        copies::DEFAULT_LINE_LOGGED
+    } else {
+        0
+    }
+}
+
+/// The end of the signal path: chain the older handler, then die by the
+/// signal. Only the first caller chains. When the watchdog comes second,
+/// the older handler has not returned by the deadline, and the process ends
+/// now; when the dispatcher comes second, the watchdog is ending it.
+fn finish_signal_run(signal: Signal, info: &SigInfo, by: Finisher) -> ! {
     static FINISHING: AtomicBool = AtomicBool::new(false);
     if FINISHING.swap(true, Ordering::AcqRel) {
+        if by == Finisher::Watchdog {
+            die_by(signal);
+        }
         loop {
             std::thread::park();
         }
     }
     if handler::has_older_handler(signal) {
         // If it ends the process itself (say `_exit(7)`), that status stands.
-        handler::chain_older_handler(signal, &info.0);
+        handler::chain_older_handler(signal, &info.0, copies_flags());
     }
-    // Where the kernel will not let the process die by its own signal (PID 1
-    // of a PID namespace), exit as a shell reports a death by it.
+    die_by(signal)
+}
+
+/// Ends the process by `signal`, or, where the kernel will not let the
+/// process die by its own signal (PID 1 of a PID namespace), exits as a
+/// shell reports a death by it.
+fn die_by(signal: Signal) -> ! {
     sys::raise_default(signal.as_raw());
     sys::exit_immediately(128 + signal.as_raw())
 }
 
 /// Called by the `atexit` bridge on the dispatcher thread when an exit
 /// function called `exit` during a signal run, once the remaining functions
-/// have run: the process still ends by the signal.
+/// have run: the run still ends as it would have.
 pub(crate) fn finish_reentered_signal_run() {
     let active = *ACTIVE.lock();
-    if let Some((signal, info)) = active {
-        finish_signal_run(signal, &info);
+    if let Some((signal, info, ending)) = active {
+        finish(signal, &info, ending, Finisher::Dispatcher);
     }
 }
 

@@ -9,13 +9,15 @@
 //! channel, `pause` (for `abort`, see [`on_signal`]) and, to end the process
 //! at once, `sigaction`, `raise` and `pthread_sigmask`. It saves and
 //! restores `errno`, never allocates, never locks and never panics. Its
-//! imports say so: the OS wrappers, the exit state and the wake-up channel.
-//! Exit functions run later, on the dispatcher thread.
+//! imports say so: the OS wrappers, the exit state, the wake-up channel and
+//! the protocol between copies of exit-attr (`copies.rs`). Exit functions
+//! run later, on the dispatcher thread.
 
 use std::io;
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
+use crate::copies::{self, ChainInfo};
 use crate::error::Error;
 use crate::signal::Signal;
 use crate::state;
@@ -39,9 +41,11 @@ static OLDER_TAKES_SIGINFO: [AtomicBool; SLOTS] = [const { AtomicBool::new(false
 static OLDER_ACTIONS: Lock<[Option<SavedAction>; SLOTS]> = Lock::new([None; SLOTS]);
 
 /// The signal the dispatcher is currently chaining to its older handler (0
-/// when none), and the thread doing it. See [`chain_older_handler`].
+/// when none), the thread doing it, and the copies' flags to pass on. See
+/// [`chain_older_handler`].
 static CHAINING: AtomicI32 = AtomicI32::new(0);
 static CHAINING_THREAD: AtomicUsize = AtomicUsize::new(0);
+static CHAINING_FLAGS: AtomicU8 = AtomicU8::new(0);
 
 fn bit(signal: Signal) -> u64 {
     1 << signal.as_raw()
@@ -63,7 +67,7 @@ pub(crate) fn wants_install(signal: Signal) -> io::Result<bool> {
 /// makes the dispatcher wait before it reads [`OLDER_HANDLER`].
 pub(crate) fn install(signal: Signal) -> Result<(), Error> {
     let raw = signal.as_raw();
-    let replaced = sys::install_handler(raw, on_signal).map_err(|source| Error::Setup {
+    let replaced = sys::install_handler(raw, on_signal, copies::MARK).map_err(|source| Error::Setup {
         action: "install the signal handler",
         signal: Some(signal),
         source,
@@ -101,11 +105,28 @@ fn our_handler() -> usize {
     on_signal as sys::SigInfoHandler as usize
 }
 
-/// Whether our handler is the one installed for `signal` right now. When it
-/// is not, a newer handler owns the signal and only chained to us.
+/// Whose handler is installed for a signal right now.
+enum Owner {
+    Us,
+    /// Another copy of exit-attr in this process (see `copies.rs`).
+    AnotherCopy,
+    /// A newer handler of other code, which only chained to us.
+    Foreign,
+}
+
+/// Whose handler is installed for `signal` right now. Async-signal-safe.
+fn owner(signal: c_int) -> Owner {
+    match sys::current_action(signal) {
+        Ok(action) if action.handler() == our_handler() => Owner::Us,
+        Ok(action) if copies::is_marked(&action) => Owner::AnotherCopy,
+        _ => Owner::Foreign,
+    }
+}
+
+/// Whether our handler is the one installed for `signal` right now.
 /// Async-signal-safe.
 fn we_own(signal: c_int) -> bool {
-    matches!(sys::current_action(signal), Ok(action) if action.handler() == our_handler())
+    matches!(owner(signal), Owner::Us)
 }
 
 /// The signal handler.
@@ -117,11 +138,16 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
         call_older_handler(signal, info, context);
         return;
     }
-    if !we_own(signal) {
+    match owner(signal) {
+        Owner::Us => {}
+        Owner::AnotherCopy => {
+            join_the_copy_that_chained_us(signal, info, context);
+            return;
+        }
         // A newer handler (tokio, signal-hook, ctrlc, ...) owns the signal and
         // called us as the handler it replaced: the signal is theirs to handle,
         // and the exit functions run when the program later exits.
-        return;
+        Owner::Foreign => return,
     }
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
     let info = unsafe { &*info };
@@ -186,6 +212,36 @@ fn end_now(signal: c_int) {
     sys::exit_immediately(128 + signal);
 }
 
+/// Another copy of exit-attr owns `signal`. If it chained to us on its way
+/// to ending the process (its record follows `info`), run our exit
+/// functions and then our older handler before we return to it; if a
+/// foreign handler between us called us, it owns the signal for us, and we
+/// do nothing. See `copies.rs`.
+fn join_the_copy_that_chained_us(
+    signal: c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut c_void,
+) {
+    // SAFETY: the caller was called by the kernel, by a copy of exit-attr
+    // with a ChainInfo, or by a handler in between that passes on what it
+    // was given: the kernel's frame or a ChainInfo, both long enough (see
+    // `chained_by_copy`).
+    let Some(flags) = (unsafe { copies::chained_by_copy(info) }) else {
+        return;
+    };
+    // SAFETY: a valid siginfo_t heads both the kernel's frame and a record.
+    let original = unsafe { &*info };
+    // Our dispatcher runs our functions while this handler waits; with no
+    // dispatcher, nothing can run them, and our older handler still runs.
+    let flags = if wake::request_chained(original, flags) {
+        wake::wait_for_chain_reply()
+    } else {
+        flags
+    };
+    let mut record = ChainInfo::new(original, flags);
+    call_handler(signal, record.as_siginfo(), context);
+}
+
 /// Whether a handler other than `SIG_DFL` was installed before ours.
 pub(crate) fn has_older_handler(signal: Signal) -> bool {
     OLDER_HANDLER[signal.as_raw() as usize].load(Ordering::Acquire) != libc::SIG_DFL
@@ -198,8 +254,12 @@ pub(crate) fn has_older_handler(signal: Signal) -> bool {
 /// Called by the dispatcher thread, which blocks every signal: it marks
 /// itself as chaining, sends the signal to itself and unblocks it, and
 /// [`on_signal`], seeing the mark, calls the older handler.
-pub(crate) fn chain_older_handler(signal: Signal, info: &libc::siginfo_t) {
+///
+/// `flags` are the copies' flags (see `copies.rs`), passed on with the
+/// `siginfo_t` in case the older handler is another copy's.
+pub(crate) fn chain_older_handler(signal: Signal, info: &libc::siginfo_t, flags: u8) {
     let raw = signal.as_raw();
+    CHAINING_FLAGS.store(flags, Ordering::Release);
     CHAINING_THREAD.store(sys::thread_id(), Ordering::Release);
     CHAINING.store(raw, Ordering::Release);
     sys::send_to_current_thread(raw, info);
@@ -210,7 +270,8 @@ pub(crate) fn chain_older_handler(signal: Signal, info: &libc::siginfo_t) {
 }
 
 /// Calls the older handler once per chaining, however many copies of the
-/// signal the dispatcher receives while it has the signal unblocked.
+/// signal the dispatcher receives while it has the signal unblocked, with
+/// the original `siginfo_t` in a chain record.
 fn call_older_handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     if CHAINING
         .compare_exchange(signal, 0, Ordering::AcqRel, Ordering::Acquire)
@@ -218,6 +279,14 @@ fn call_older_handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
     {
         return;
     }
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let original = unsafe { &*info };
+    let mut record = ChainInfo::new(original, CHAINING_FLAGS.load(Ordering::Acquire));
+    call_handler(signal, record.as_siginfo(), context);
+}
+
+/// Calls the handler that ours replaced for `signal`, if there was one.
+fn call_handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     let slot = signal as usize;
     let handler = OLDER_HANDLER[slot].load(Ordering::Acquire);
     if handler == libc::SIG_DFL || handler == libc::SIG_IGN {

@@ -205,6 +205,8 @@ unix_only! {
     mod atomic;
     mod sync;
     mod sys;
+    // How copies of exit-attr in one process recognise each other.
+    mod copies;
     // Values.
     mod error;
     #[macro_use]

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::registry;
 use crate::signal::Signal;
@@ -13,19 +13,37 @@ use crate::signal::Signal;
 /// PID 1234`, in registration order and outside the registry lock (a log
 /// function is user code).
 ///
+/// When another copy of exit-attr in this process has already printed the
+/// line with the built-in default (`default_line_logged`; see `copies.rs`),
+/// this copy's built-in default does not print it again.
+///
 /// Allocates nothing in the usual case (a few distinct log functions): a
 /// thread's first allocation makes glibc set up a memory arena for it, which
 /// would otherwise sit between the signal and the exit functions.
-pub(crate) fn log_signal(signal: Signal) {
+pub(crate) fn log_signal(signal: Signal, default_line_logged: bool) {
+    if default_line_logged {
+        DEFAULT_LINE_LOGGED.store(true, Ordering::Release);
+    }
     let mut buffer = [0_u8; LINE_CAPACITY];
     let line = format_line(signal, &mut buffer);
     let logfuns = registry::lock().logfuns_for(signal, default());
     for logfun in logfuns.iter() {
+        if logfun as usize == to_stderr as fn(&str) as usize && default_line_logged {
+            continue;
+        }
         if panic::catch_unwind(AssertUnwindSafe(|| logfun(line))).is_err() {
             report(format_args!("exit-attr: the log function panicked"));
         }
     }
 }
+
+/// Whether the built-in default log function has printed the line, here or
+/// in another copy of exit-attr that said so.
+pub(crate) fn default_line_logged() -> bool {
+    DEFAULT_LINE_LOGGED.load(Ordering::Acquire)
+}
+
+static DEFAULT_LINE_LOGGED: AtomicBool = AtomicBool::new(false);
 
 /// Room for the longest log line (59 bytes).
 const LINE_CAPACITY: usize = 96;
@@ -82,6 +100,7 @@ fn default() -> Option<fn(&str)> {
 
 /// The built-in default log function: the line on standard error.
 fn to_stderr(line: &str) {
+    DEFAULT_LINE_LOGGED.store(true, Ordering::Release);
     report(format_args!("{line}"));
 }
 

@@ -1,11 +1,13 @@
 //! The wake-up channel: how the signal handler and the `atexit` bridge hand
 //! work to the dispatcher thread, and how the dispatcher says it is done.
 //!
-//! Two self-pipes. The handler and the bridge write one message (a
-//! `siginfo_t`) into the first, which the dispatcher reads; the dispatcher
-//! writes one byte into the second when it has run a normal exit's
-//! functions, which the bridge waits for. Writing to a pipe is
-//! async-signal-safe, and the write end never blocks.
+//! Two self-pipes. The handler and the bridge write one request into the
+//! first, which the dispatcher reads; the dispatcher writes one byte into
+//! the second when it has run a normal exit's functions, which the bridge
+//! waits for. Writing to a pipe is async-signal-safe, and the write ends
+//! never block. When another copy of exit-attr chains to our handler (see
+//! `copies.rs`), the handler waits on a word of its own for the
+//! dispatcher's reply, so that the two waits never take each other's.
 //!
 //! A forked child inherits the parent's pipes but not its dispatcher. The
 //! channel therefore records which process owns it, and a child's signals
@@ -13,8 +15,7 @@
 
 use std::io;
 use std::mem;
-use std::os::raw::c_int;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::Instant;
 
 use crate::sys::{self, Pipe, SigInfo};
@@ -22,18 +23,33 @@ use crate::sys::{self, Pipe, SigInfo};
 /// The pipe from the handler and the bridge to the dispatcher.
 static REQUEST_READ: AtomicI32 = AtomicI32::new(-1);
 static REQUEST_WRITE: AtomicI32 = AtomicI32::new(-1);
-/// The pipe on which the dispatcher says it has run a normal exit.
-static DONE_READ: AtomicI32 = AtomicI32::new(-1);
-static DONE_WRITE: AtomicI32 = AtomicI32::new(-1);
+/// The pipe of the dispatcher's replies to a normal exit.
+static REPLY_READ: AtomicI32 = AtomicI32::new(-1);
+static REPLY_WRITE: AtomicI32 = AtomicI32::new(-1);
+/// The dispatcher's reply to a chained signal: [`CHAIN_PENDING`] until it
+/// replies, then [`CHAIN_REPLIED`] with the copies' flags in the low bits.
+static CHAIN_REPLY: AtomicU32 = AtomicU32::new(CHAIN_PENDING);
 /// The process whose dispatcher reads the channel (0 when there is none).
 static OWNER_PID: AtomicI32 = AtomicI32::new(0);
 
-/// The size of one message: one `siginfo_t`. Far smaller than `PIPE_BUF`,
-/// so each write is atomic and a read never sees half of one.
-const MESSAGE: usize = mem::size_of::<libc::siginfo_t>();
+/// One request, as it travels through the pipe: far smaller than
+/// `PIPE_BUF`, so each write is atomic and a read never sees half of one.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Request {
+    kind: u32,
+    /// For [`CHAINED`]: the [`crate::copies::Flags`] of the copy that
+    /// chained us.
+    flags: u32,
+    info: libc::siginfo_t,
+}
 
-/// The `si_signo` of the bridge's request: no signal has number 0.
-const NORMAL_EXIT: c_int = 0;
+const SIGNAL: u32 = 1;
+const NORMAL_EXIT: u32 = 2;
+const CHAINED: u32 = 3;
+
+const CHAIN_PENDING: u32 = 0;
+const CHAIN_REPLIED: u32 = 0x100;
 
 /// What the dispatcher is asked to do.
 pub(crate) enum Message {
@@ -42,14 +58,18 @@ pub(crate) enum Message {
     /// The process is exiting normally: run the exit functions, then call
     /// [`normal_exit_done`].
     NormalExit,
+    /// Another copy of exit-attr, ending the process by a signal, chained
+    /// to our handler, which waits: run the exit functions, then call
+    /// [`chain_done`].
+    Chained { info: SigInfo, flags: u8 },
 }
 
 /// Creates the channel's pipes. Nothing is sent through it until
 /// [`go_live`] says a dispatcher reads it.
 pub(crate) fn open() -> io::Result<()> {
     let requests = Pipe::new()?;
-    let done = match Pipe::new() {
-        Ok(done) => done,
+    let replies = match Pipe::new() {
+        Ok(replies) => replies,
         Err(e) => {
             requests.close();
             return Err(e);
@@ -57,8 +77,8 @@ pub(crate) fn open() -> io::Result<()> {
     };
     REQUEST_READ.store(requests.read, Ordering::Release);
     REQUEST_WRITE.store(requests.write, Ordering::Release);
-    DONE_READ.store(done.read, Ordering::Release);
-    DONE_WRITE.store(done.write, Ordering::Release);
+    REPLY_READ.store(replies.read, Ordering::Release);
+    REPLY_WRITE.store(replies.write, Ordering::Release);
     Ok(())
 }
 
@@ -66,7 +86,7 @@ pub(crate) fn open() -> io::Result<()> {
 /// be started, or in a forked child, whose pipes are the parent's).
 pub(crate) fn close() {
     OWNER_PID.store(0, Ordering::Release);
-    for fd in [&REQUEST_READ, &REQUEST_WRITE, &DONE_READ, &DONE_WRITE] {
+    for fd in [&REQUEST_READ, &REQUEST_WRITE, &REPLY_READ, &REPLY_WRITE] {
         sys::close(fd.swap(-1, Ordering::AcqRel));
     }
 }
@@ -101,9 +121,9 @@ pub(crate) fn notify_signal(info: &libc::siginfo_t) -> bool {
     if !is_live() {
         return false;
     }
-    // A full pipe is fine: an earlier message is waiting, and one exit is
+    // A full pipe is fine: an earlier request is waiting, and one exit is
     // all it takes.
-    send(info);
+    send(SIGNAL, 0, info);
     true
 }
 
@@ -111,18 +131,29 @@ pub(crate) fn notify_signal(info: &libc::siginfo_t) -> bool {
 /// false, having sent nothing, if this process has no dispatcher or the
 /// request could not be written.
 pub(crate) fn request_normal_exit() -> bool {
-    if !is_live() {
-        return false;
-    }
-    let mut request = SigInfo::empty();
-    request.0.si_signo = NORMAL_EXIT;
-    send(&request.0)
+    is_live() && send(NORMAL_EXIT, 0, &SigInfo::empty().0)
 }
 
-fn send(info: &libc::siginfo_t) -> bool {
-    // SAFETY: a siginfo_t is plain data, valid to view as MESSAGE bytes.
+/// Asks the dispatcher to run the exit functions for a signal that another
+/// copy of exit-attr chained to us. Returns false if this process has no
+/// dispatcher or the request could not be written. Async-signal-safe.
+pub(crate) fn request_chained(info: &libc::siginfo_t, flags: u8) -> bool {
+    CHAIN_REPLY.store(CHAIN_PENDING, Ordering::Release);
+    is_live() && send(CHAINED, u32::from(flags), info)
+}
+
+fn send(kind: u32, flags: u32, info: &libc::siginfo_t) -> bool {
+    let request = Request {
+        kind,
+        flags,
+        info: *info,
+    };
+    // SAFETY: a Request is plain data, valid to view as its bytes.
     let bytes = unsafe {
-        std::slice::from_raw_parts((info as *const libc::siginfo_t).cast::<u8>(), MESSAGE)
+        std::slice::from_raw_parts(
+            (&request as *const Request).cast::<u8>(),
+            mem::size_of::<Request>(),
+        )
     };
     sys::write_all(REQUEST_WRITE.load(Ordering::Acquire), bytes)
 }
@@ -139,19 +170,20 @@ pub(crate) enum Waited {
 /// Waits until the dispatcher says it has run the normal exit's functions,
 /// or until `deadline`.
 pub(crate) fn wait_for_normal_exit(deadline: Option<Instant>) -> Waited {
-    let done = DONE_READ.load(Ordering::Acquire);
+    let replies = REPLY_READ.load(Ordering::Acquire);
     loop {
         let timeout = match deadline {
             None => -1,
             Some(deadline) => {
                 // Rounded up to whole milliseconds, so that it never wakes early.
                 let left = deadline.saturating_duration_since(Instant::now());
-                c_int::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(c_int::MAX)
+                libc::c_int::try_from(left.as_nanos().div_ceil(1_000_000))
+                    .unwrap_or(libc::c_int::MAX)
             }
         };
-        match sys::poll_readable(done, timeout) {
+        match sys::poll_readable(replies, timeout) {
             Ok(true) => {
-                sys::read_exact(done, &mut [0_u8]);
+                sys::read_exact(replies, &mut [0_u8]);
                 return Waited::Done;
             }
             Ok(false) => return Waited::TimedOut,
@@ -161,20 +193,37 @@ pub(crate) fn wait_for_normal_exit(deadline: Option<Instant>) -> Waited {
     }
 }
 
+/// Waits until the dispatcher has run the exit functions for a chained
+/// signal, and returns the copies' flags it replied with.
+/// Async-signal-safe.
+pub(crate) fn wait_for_chain_reply() -> u8 {
+    sys::wait_while_equal(&CHAIN_REPLY, CHAIN_PENDING);
+    CHAIN_REPLY.load(Ordering::Acquire) as u8
+}
+
 /// The dispatcher's side: waits for the next message. `None` when the
 /// channel is broken (nothing in this crate closes it while it is live).
 pub(crate) fn receive() -> Option<Message> {
-    let mut info = SigInfo::empty();
-    // SAFETY: a siginfo_t is plain data, valid to fill from MESSAGE bytes
-    // that a writer copied from a valid siginfo_t.
+    // SAFETY: a Request is plain data, valid when zeroed.
+    let mut request: Request = unsafe { mem::zeroed() };
+    // SAFETY: as above, valid to fill from bytes a writer copied from a
+    // valid Request.
     let bytes = unsafe {
-        std::slice::from_raw_parts_mut((&mut info.0 as *mut libc::siginfo_t).cast::<u8>(), MESSAGE)
+        std::slice::from_raw_parts_mut(
+            (&mut request as *mut Request).cast::<u8>(),
+            mem::size_of::<Request>(),
+        )
     };
     if !sys::read_exact(REQUEST_READ.load(Ordering::Acquire), bytes) {
         return None;
     }
-    Some(match info.0.si_signo {
+    let info = SigInfo(request.info);
+    Some(match request.kind {
         NORMAL_EXIT => Message::NormalExit,
+        CHAINED => Message::Chained {
+            info,
+            flags: request.flags as u8,
+        },
         _ => Message::Signal(info),
     })
 }
@@ -190,5 +239,20 @@ pub(crate) fn receive_waiting() -> Option<Message> {
 
 /// The dispatcher's side: says it has run the normal exit's functions.
 pub(crate) fn normal_exit_done() {
-    sys::write_all(DONE_WRITE.load(Ordering::Acquire), &[1]);
+    sys::write_all(REPLY_WRITE.load(Ordering::Acquire), &[1]);
+}
+
+/// The dispatcher's side (or its watchdog's): says it has run the exit
+/// functions for a chained signal, with the copies' flags to pass on. Only
+/// the first reply counts.
+pub(crate) fn chain_done(flags: u8) {
+    let replied = CHAIN_REPLY.compare_exchange(
+        CHAIN_PENDING,
+        CHAIN_REPLIED | u32::from(flags),
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    );
+    if replied.is_ok() {
+        sys::wake_all(&CHAIN_REPLY);
+    }
 }

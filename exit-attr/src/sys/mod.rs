@@ -8,12 +8,14 @@
 
 mod errno;
 mod exit;
+mod futex;
 mod pipe;
 mod signals;
 mod thread;
 
 pub(crate) use errno::{ErrnoGuard, thread_id};
 pub(crate) use exit::on_exit_handler;
+pub(crate) use futex::{wait_while_equal, wake_all};
 pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
 pub(crate) use signals::{
     SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, install_handler, raise_default,

@@ -63,6 +63,11 @@ impl SavedAction {
         self.0.sa_sigaction
     }
 
+    /// The action's `sa_flags`.
+    pub(crate) fn flags(&self) -> c_int {
+        self.0.sa_flags
+    }
+
     /// Whether the handler takes a `siginfo_t` (`SA_SIGINFO`).
     pub(crate) fn takes_siginfo(&self) -> bool {
         self.0.sa_flags & libc::SA_SIGINFO != 0
@@ -84,7 +89,8 @@ pub(crate) fn current_action(signal: c_int) -> io::Result<SavedAction> {
     Ok(SavedAction(unsafe { action.assume_init() }))
 }
 
-/// Installs `handler` for `signal` and returns the action it replaced.
+/// Installs `handler` for `signal`, with `extra_flags` besides
+/// `SA_SIGINFO | SA_RESTART`, and returns the action it replaced.
 ///
 /// The handler runs with every signal blocked, so that no other signal
 /// interrupts it, and restarts interrupted system calls (`SA_RESTART`).
@@ -94,14 +100,18 @@ pub(crate) fn current_action(signal: c_int) -> io::Result<SavedAction> {
 /// ran on the main thread would write its frame into unmapped or reused
 /// memory. The handler needs only a few hundred bytes of the interrupted
 /// thread's own stack.
-pub(crate) fn install_handler(signal: c_int, handler: SigInfoHandler) -> io::Result<SavedAction> {
+pub(crate) fn install_handler(
+    signal: c_int,
+    handler: SigInfoHandler,
+    extra_flags: c_int,
+) -> io::Result<SavedAction> {
     // SAFETY: a zeroed sigaction is valid; the handler, mask and flags are
     // then filled in.
     let ours = unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = handler as usize;
         libc::sigfillset(&mut action.sa_mask);
-        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART | extra_flags;
         action
     };
     let mut replaced = MaybeUninit::<libc::sigaction>::zeroed();
