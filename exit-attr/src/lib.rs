@@ -132,8 +132,62 @@
 //! - [`register_exit_closure`] registers a closure and returns an
 //!   [`ExitHandle`] whose [`unregister`](ExitHandle::unregister) removes it;
 //!   both are O(1) and work from any thread.
-//! - One runtime per process: the crate declares `links = "exit_attr"`, so
-//!   cargo refuses a build with two semver-incompatible copies of it.
+//! - One runtime per dependency graph: the crate declares `links =
+//!   "exit_attr"`, so cargo refuses a build with two semver-incompatible
+//!   copies of it. Copies that cargo cannot see cooperate (below).
+//!
+//! # Guards and the exit reason
+//!
+//! [`exit_guard`] is cleanup that is a scope: its closure runs once, when
+//! the [`ExitGuard`] is dropped, or at exit or on a hooked signal if that
+//! comes first, which `Drop` alone never does for a process killed by a
+//! signal. [`exit_reason`] tells an exit function or a log function how the
+//! process is ending: with which status, or by which signal from which
+//! process.
+//!
+//! ```no_run
+//! use exit_attr::{exit_guard, exit_reason, ExitReason, Signal};
+//!
+//! fn log_stop() {
+//!     if let Some(ExitReason::Signal { signal, sender_pid: Some(pid), .. }) = exit_reason() {
+//!         eprintln!("stopping: {signal} from PID {pid}");
+//!     }
+//! }
+//!
+//! fn main() -> Result<(), exit_attr::Error> {
+//!     exit_attr::register_exit_fun(log_stop, &[Signal::SIGTERM])?;
+//!     let scratch = std::env::temp_dir().join("scratch");
+//!     let dir = scratch.clone();
+//!     let _guard = exit_guard(
+//!         move || {
+//!             let _ = std::fs::remove_dir_all(&dir);
+//!         },
+//!         &[Signal::SIGTERM, Signal::SIGINT],
+//!     )?;
+//!     // ... work in `scratch` ...
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Several copies in one process
+//!
+//! A `cdylib` plugin or a Python extension module links its own copy of
+//! exit-attr, which cargo cannot see. The copies recognise each other
+//! through the signal actions themselves, with nothing exported: each marks
+//! its handler, and one that owns a signal, on its way to ending the process,
+//! calls its older handler with the original `siginfo_t` followed by a
+//! record of the protocol. A copy called that way runs its own exit
+//! functions and its own older handler before it returns. So on a hooked
+//! signal every copy's functions run once, newest copy first (reverse order
+//! of hooking), a handler the host installed before them runs once, last,
+//! and the process still ends by the signal; on a normal exit, every copy's
+//! `atexit` bridge runs its own. A foreign handler installed later still
+//! owns the signal for the copies it replaced. The built-in default log
+//! line is printed once for all copies; a log function of the program's
+//! own is a different function in each copy, and each copy calls its own.
+//! Copies from this version of exit-attr on cooperate; an earlier copy
+//! neither marks its handler nor passes the record, and behaves as it
+//! always did. Each copy's [`set_timeout`] bounds its own functions.
 //!
 //! # Never run
 //!
