@@ -7,10 +7,23 @@
 use std::io::Write;
 use std::time::Duration;
 
-/// When this environment variable is set, the start-up programs print their
-/// thread count and resident set size (now and peak) instead of doing
-/// nothing.
+/// When this environment variable is set, the start-up programs also print
+/// their thread count and resident set size (now and peak), once every
+/// thread they started has had [`REPORT_SETTLE`] to run.
 pub const REPORT_ENV: &str = "EXIT_ATTR_BENCH_REPORT";
+
+/// How long a start-up program waits, when asked for its report, before it
+/// reads its memory: a thread started just before (a dispatcher, ctrlc's or
+/// signal-hook's thread) may not have run yet when `main` starts, and the
+/// pages it touches when it does (its stack, its malloc arena, a warm-up)
+/// would then be missed by one run and counted by the next. Only the
+/// untimed report runs wait.
+pub const REPORT_SETTLE: Duration = Duration::from_millis(10);
+
+/// The line every start-up program prints from `main`, as the trivial
+/// program of the issue does (a `main` that prints nothing would let Rust's
+/// stdout stay untouched, which no real program does).
+pub const MAIN_LINE: &str = "hello from main";
 
 /// How long a program waits for the signal the harness sends before it
 /// gives up, so that a lost signal fails instead of hanging.
@@ -26,11 +39,21 @@ pub const READY: &str = "ready";
 pub const CLEANUP: &str = "cleanup";
 
 /// Prints `threads=N rss_kib=M hwm_kib=P` if the harness asked for it with
-/// [`REPORT_ENV`].
+/// [`REPORT_ENV`], after [`REPORT_SETTLE`].
 pub fn report_if_asked() {
     if std::env::var_os(REPORT_ENV).is_some() {
+        std::thread::sleep(REPORT_SETTLE);
         println!("{}", memory_and_threads());
     }
+}
+
+/// The whole `main` of a start-up program, after its registration (if any):
+/// prints [`MAIN_LINE`] through Rust's stdout, reports if asked, and returns
+/// or calls `_exit(0)` as [`end_of_main`] decides.
+pub fn trivial_main() {
+    println!("{MAIN_LINE}");
+    report_if_asked();
+    end_of_main();
 }
 
 /// `threads=N rss_kib=M hwm_kib=P` from `/proc/self/status`: the thread
@@ -69,7 +92,8 @@ pub fn end_of_main() {
         .nth(1)
         .is_some_and(|arg| arg == UNDERSCORE_EXIT)
     {
-        // SAFETY: _exit has no preconditions; nothing is left to flush.
+        // SAFETY: _exit has no preconditions. Nothing is left to flush:
+        // Rust's stdout is line-buffered and every line printed ended.
         unsafe { libc::_exit(0) }
     }
 }

@@ -11,10 +11,23 @@
 //! - `closure-batch`: `closure` in batches of 1000: register 1000, unregister
 //!   them, and again, so that the registry reuses its slots instead of growing
 //!   (a process that registers and unregisters as it goes); one thread only;
-//! - `fn-distinct`: `register_exit_fun` of distinct functions, no signal; there
-//!   are 8192 of them (generated below), so `total` is 8192 whatever is asked;
-//! - `fn-repeated`: `register_exit_fun` of a function already registered (the
-//!   de-duplicating path: a hash lookup); each thread has its own function;
+//! - `guard`: `exit_guard` of the same closures, no signal; the guards are
+//!   kept in a `Vec` until every thread has registered, then dropped, each
+//!   drop running its closure on the dropping thread: the drops are timed
+//!   apart and reported as `unregister` (a drop is the guard's way out);
+//! - `fn-distinct`: `register_exit_fun` of distinct `fn()` pointers, no
+//!   signal: a `fn()` pointer is known by its address, so this is the
+//!   address path of the de-duplication; there are 8192 of them (generated
+//!   below), so `total` is 8192 whatever is asked;
+//! - `fn-items`: `register_exit_fun` of distinct function *items*, no
+//!   signal: each is known by its type, as an attribute's or a named
+//!   function's registration is. A generic registration is compiled once per
+//!   type, so each registration is its own small function (4096 of them,
+//!   generated below, called through a table); `total` is 4096 whatever is
+//!   asked;
+//! - `fn-repeated`: `register_exit_fun` of a `fn()` pointer already
+//!   registered (the de-duplicating path: a hash lookup); each thread has its
+//!   own function;
 //! - `atexit`: glibc's `atexit` of one `extern "C" fn`, for comparison.
 //!
 //! Printed: `register_ns` = wall time from the first thread's start to the
@@ -26,10 +39,16 @@ use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use exit_attr::{ExitHandle, Signal, register_exit_closure, register_exit_fun};
+use exit_attr::{
+    ExitGuard, ExitHandle, Signal, exit_guard, register_exit_closure, register_exit_fun,
+};
 
 /// How many distinct functions `fn-distinct` registers.
 const DISTINCT: usize = 8192;
+
+/// How many distinct function items `fn-items` registers: fewer than
+/// `DISTINCT`, because each one compiles its own copy of the registration.
+const ITEMS: usize = 4096;
 
 /// How many closures `closure-batch` registers before unregistering them.
 const BATCH: usize = 1000;
@@ -41,86 +60,95 @@ fn distinct<const N: usize>() {
     black_box(N);
 }
 
+/// Registers the function item `distinct::<N>`: its own type, so its own
+/// identity. Registering through this wrapper, called by a `fn()` pointer
+/// from a table, costs one indirect call more than writing the calls out
+/// would; the table keeps the program's size and build time reasonable.
+fn register_item<const N: usize>() {
+    register_exit_fun(distinct::<N>, &[]).expect("register a function item");
+}
+
+/// Pushes `$f::<$base>` .. `$f::<$base + 15>` onto `$table`.
 macro_rules! level0 {
-    ($table:ident, $base:expr) => {
+    ($table:ident, $f:ident, $base:expr) => {
         let row: [fn(); 16] = [
-            distinct::<{ $base }>,
-            distinct::<{ $base + 1 }>,
-            distinct::<{ $base + 2 }>,
-            distinct::<{ $base + 3 }>,
-            distinct::<{ $base + 4 }>,
-            distinct::<{ $base + 5 }>,
-            distinct::<{ $base + 6 }>,
-            distinct::<{ $base + 7 }>,
-            distinct::<{ $base + 8 }>,
-            distinct::<{ $base + 9 }>,
-            distinct::<{ $base + 10 }>,
-            distinct::<{ $base + 11 }>,
-            distinct::<{ $base + 12 }>,
-            distinct::<{ $base + 13 }>,
-            distinct::<{ $base + 14 }>,
-            distinct::<{ $base + 15 }>,
+            $f::<{ $base }>,
+            $f::<{ $base + 1 }>,
+            $f::<{ $base + 2 }>,
+            $f::<{ $base + 3 }>,
+            $f::<{ $base + 4 }>,
+            $f::<{ $base + 5 }>,
+            $f::<{ $base + 6 }>,
+            $f::<{ $base + 7 }>,
+            $f::<{ $base + 8 }>,
+            $f::<{ $base + 9 }>,
+            $f::<{ $base + 10 }>,
+            $f::<{ $base + 11 }>,
+            $f::<{ $base + 12 }>,
+            $f::<{ $base + 13 }>,
+            $f::<{ $base + 14 }>,
+            $f::<{ $base + 15 }>,
         ];
         $table.extend_from_slice(&row);
     };
 }
 
+/// 256 of them.
 macro_rules! level1 {
-    ($table:ident, $base:expr) => {
-        level0!($table, $base);
-        level0!($table, $base + 16);
-        level0!($table, $base + 32);
-        level0!($table, $base + 48);
-        level0!($table, $base + 64);
-        level0!($table, $base + 80);
-        level0!($table, $base + 96);
-        level0!($table, $base + 112);
-        level0!($table, $base + 128);
-        level0!($table, $base + 144);
-        level0!($table, $base + 160);
-        level0!($table, $base + 176);
-        level0!($table, $base + 192);
-        level0!($table, $base + 208);
-        level0!($table, $base + 224);
-        level0!($table, $base + 240);
+    ($table:ident, $f:ident, $base:expr) => {
+        level0!($table, $f, $base);
+        level0!($table, $f, $base + 16);
+        level0!($table, $f, $base + 32);
+        level0!($table, $f, $base + 48);
+        level0!($table, $f, $base + 64);
+        level0!($table, $f, $base + 80);
+        level0!($table, $f, $base + 96);
+        level0!($table, $f, $base + 112);
+        level0!($table, $f, $base + 128);
+        level0!($table, $f, $base + 144);
+        level0!($table, $f, $base + 160);
+        level0!($table, $f, $base + 176);
+        level0!($table, $f, $base + 192);
+        level0!($table, $f, $base + 208);
+        level0!($table, $f, $base + 224);
+        level0!($table, $f, $base + 240);
     };
 }
 
-/// The 8192 distinct functions.
+/// 4096 of them.
+macro_rules! level2 {
+    ($table:ident, $f:ident, $base:expr) => {
+        level1!($table, $f, $base);
+        level1!($table, $f, $base + 256);
+        level1!($table, $f, $base + 512);
+        level1!($table, $f, $base + 768);
+        level1!($table, $f, $base + 1024);
+        level1!($table, $f, $base + 1280);
+        level1!($table, $f, $base + 1536);
+        level1!($table, $f, $base + 1792);
+        level1!($table, $f, $base + 2048);
+        level1!($table, $f, $base + 2304);
+        level1!($table, $f, $base + 2560);
+        level1!($table, $f, $base + 2816);
+        level1!($table, $f, $base + 3072);
+        level1!($table, $f, $base + 3328);
+        level1!($table, $f, $base + 3584);
+        level1!($table, $f, $base + 3840);
+    };
+}
+
+/// The 8192 distinct functions, as `fn()` pointers.
 fn distinct_functions() -> Vec<fn()> {
     let mut table: Vec<fn()> = Vec::with_capacity(DISTINCT);
-    level1!(table, 0);
-    level1!(table, 256);
-    level1!(table, 512);
-    level1!(table, 768);
-    level1!(table, 1024);
-    level1!(table, 1280);
-    level1!(table, 1536);
-    level1!(table, 1792);
-    level1!(table, 2048);
-    level1!(table, 2304);
-    level1!(table, 2560);
-    level1!(table, 2816);
-    level1!(table, 3072);
-    level1!(table, 3328);
-    level1!(table, 3584);
-    level1!(table, 3840);
-    level1!(table, 4096);
-    level1!(table, 4352);
-    level1!(table, 4608);
-    level1!(table, 4864);
-    level1!(table, 5120);
-    level1!(table, 5376);
-    level1!(table, 5632);
-    level1!(table, 5888);
-    level1!(table, 6144);
-    level1!(table, 6400);
-    level1!(table, 6656);
-    level1!(table, 6912);
-    level1!(table, 7168);
-    level1!(table, 7424);
-    level1!(table, 7680);
-    level1!(table, 7936);
+    level2!(table, distinct, 0);
+    level2!(table, distinct, 4096);
+    table
+}
+
+/// The 4096 registrations of distinct function items.
+fn item_registrations() -> Vec<fn()> {
+    let mut table: Vec<fn()> = Vec::with_capacity(ITEMS);
+    level2!(table, register_item, 0);
     table
 }
 
@@ -137,7 +165,9 @@ enum Kind {
     Closure,
     ClosureSigterm,
     ClosureBatch,
+    Guard,
     FnDistinct,
+    FnItems,
     FnRepeated,
     Atexit,
 }
@@ -185,6 +215,7 @@ fn run_thread(
         _ => &[],
     };
     let mut handles: Vec<ExitHandle> = Vec::with_capacity(ops);
+    let mut guards: Vec<ExitGuard> = Vec::with_capacity(if kind == Kind::Guard { ops } else { 0 });
     start.wait();
     let began = Instant::now();
     match kind {
@@ -200,9 +231,27 @@ fn run_thread(
                 handles.push(handle);
             }
         }
+        Kind::Guard => {
+            for i in 0..ops {
+                let guard = exit_guard(
+                    move || {
+                        black_box(i);
+                    },
+                    &[],
+                )
+                .expect("register a guard");
+                guards.push(guard);
+            }
+        }
         Kind::FnDistinct => {
             for &function in &functions[index * ops..(index + 1) * ops] {
                 register_exit_fun(function, &[]).expect("register a function");
+            }
+        }
+        Kind::FnItems => {
+            // Each entry registers its own function item.
+            for register in &functions[index * ops..(index + 1) * ops] {
+                register();
             }
         }
         Kind::FnRepeated => {
@@ -222,13 +271,23 @@ fn run_thread(
     }
     let register = (began, Instant::now());
     between.wait();
-    let unregister = (!handles.is_empty()).then(|| {
+    let unregister = if !handles.is_empty() {
         let began = Instant::now();
         for handle in handles {
             assert!(handle.unregister(), "unregister a closure");
         }
-        (began, Instant::now())
-    });
+        Some((began, Instant::now()))
+    } else if !guards.is_empty() {
+        // Dropped one by one in the timed span, oldest first, so that the
+        // vector's own drop is not what is measured.
+        let began = Instant::now();
+        for guard in guards.drain(..) {
+            drop(guard);
+        }
+        Some((began, Instant::now()))
+    } else {
+        None
+    };
     Times {
         register,
         unregister,
@@ -252,27 +311,30 @@ fn report(name: &str, spans: &[(Instant, Instant)], per_thread: usize) -> String
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: register closure|closure-sigterm|closure-batch|fn-distinct|fn-repeated|atexit THREADS TOTAL";
+    let usage = "usage: register closure|closure-sigterm|closure-batch|guard|fn-distinct|fn-items|fn-repeated|atexit THREADS TOTAL";
     let kind = match args.get(1).map(String::as_str) {
         Some("closure") => Kind::Closure,
         Some("closure-sigterm") => Kind::ClosureSigterm,
         Some("closure-batch") => Kind::ClosureBatch,
+        Some("guard") => Kind::Guard,
         Some("fn-distinct") => Kind::FnDistinct,
+        Some("fn-items") => Kind::FnItems,
         Some("fn-repeated") => Kind::FnRepeated,
         Some("atexit") => Kind::Atexit,
         _ => panic!("{usage}"),
     };
     let threads: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
     let total: usize = args.get(3).and_then(|a| a.parse().ok()).expect(usage);
-    let total = if kind == Kind::FnDistinct {
-        DISTINCT
-    } else {
-        total
+    let total = match kind {
+        Kind::FnDistinct => DISTINCT,
+        Kind::FnItems => ITEMS,
+        _ => total,
     };
     let per_thread = total / threads;
 
     let functions = match kind {
         Kind::FnDistinct | Kind::FnRepeated => distinct_functions(),
+        Kind::FnItems => item_registrations(),
         _ => Vec::new(),
     };
     // First registrations outside the timing: they install exit-attr's
@@ -280,13 +342,15 @@ fn main() {
     // dispatcher; every timed registration then takes the steady path. (The
     // handles are dropped, which keeps the registrations.)
     match kind {
-        Kind::Closure | Kind::ClosureBatch => {
+        Kind::Closure | Kind::ClosureBatch | Kind::Guard => {
             register_exit_closure(|| {}, &[]).expect("warm up");
         }
         Kind::ClosureSigterm => {
             register_exit_closure(|| {}, &[Signal::SIGTERM]).expect("warm up");
         }
-        Kind::FnDistinct => register_exit_fun(warm_up_function, &[]).expect("warm up"),
+        Kind::FnDistinct | Kind::FnItems => {
+            register_exit_fun(warm_up_function, &[]).expect("warm up");
+        }
         Kind::FnRepeated => {
             for &function in &functions[..threads] {
                 register_exit_fun(function, &[]).expect("warm up");

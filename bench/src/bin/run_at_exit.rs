@@ -1,7 +1,15 @@
-//! What running exit functions costs at exit: `run_at_exit <kind> <count>`
-//! registers `count` exit functions that do nothing, returns from `main`, and
-//! prints `exit_ns=N`: the time from just before `main` returns to the end of
-//! the last exit function.
+//! What running exit functions costs at exit: `run_at_exit <kind> <count>
+//! [<wait_ms>]` registers `count` exit functions that do nothing, sleeps
+//! `wait_ms` milliseconds (0 if not given), returns from `main`, and prints
+//! `exit_ns=N`: the time from just before `main` returns to the end of the
+//! last exit function.
+//!
+//! With a count of 0 it isolates the normal-exit hand-off: the marker is the
+//! only exit function. The wait lets a dispatcher thread finish starting
+//! (and warming up) before `main` returns, as in any program that runs for
+//! more than a moment; without it, `main` returns while the dispatcher may
+//! still be starting, as in a program that ends at once. The wait is outside
+//! the span measured.
 //!
 //! A marker registered *first* runs *last* (both exit-attr and `atexit` run
 //! in reverse order of registration); it reads the clock and prints the time
@@ -19,6 +27,9 @@
 //!   them on a thread it starts at exit;
 //! - `exit-attr-dispatcher`: the same, with the marker listing SIGTERM, which
 //!   starts the dispatcher thread: exit-attr runs them on it;
+//! - `exit-attr-fun`: as `exit-attr-dispatcher`, the marker registered with
+//!   `register_exit_fun` (the trivial program's one exit function that hooks
+//!   SIGTERM) and the others with `register_exit_closure`;
 //! - `atexit`: glibc's `atexit` of one `extern "C" fn`, `count` times.
 
 use std::hint::black_box;
@@ -43,18 +54,24 @@ extern "C" fn atexit_noop() {
 }
 
 fn main() {
-    let usage = "usage: run_at_exit exit-attr|exit-attr-dispatcher|atexit COUNT";
+    let usage =
+        "usage: run_at_exit exit-attr|exit-attr-dispatcher|exit-attr-fun|atexit COUNT [WAIT_MS]";
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
+    let wait_ms: u64 = args.get(3).map_or(0, |a| a.parse().expect(usage));
     match args.get(1).map(String::as_str) {
-        Some(kind @ ("exit-attr" | "exit-attr-dispatcher")) => {
+        Some(kind @ ("exit-attr" | "exit-attr-dispatcher" | "exit-attr-fun")) => {
             let signals: &[exit_attr::Signal] = if kind == "exit-attr" {
                 &[]
             } else {
                 &[exit_attr::Signal::SIGTERM]
             };
             // The handles are dropped at once, which keeps the registrations.
-            exit_attr::register_exit_closure(marker, signals).expect("register");
+            if kind == "exit-attr-fun" {
+                exit_attr::register_exit_fun(marker, signals).expect("register");
+            } else {
+                exit_attr::register_exit_closure(marker, signals).expect("register");
+            }
             for i in 0..count {
                 let closure = move || {
                     black_box(i);
@@ -72,6 +89,9 @@ fn main() {
             }
         }
         _ => panic!("{usage}"),
+    }
+    if wait_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
     }
     MAIN_RETURNS.store(monotonic_ns(), Ordering::Release);
 }

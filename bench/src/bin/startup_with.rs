@@ -1,6 +1,6 @@
-//! Start-up cost: a trivial program with one exit function that hooks
-//! SIGTERM, registered by the attribute before `main`. It is otherwise
-//! `startup_without`.
+//! Start-up cost of exit-attr: the trivial program with one exit function
+//! that hooks SIGTERM, registered by the attribute before `main`. It is
+//! otherwise `startup_without`.
 
 #[exit_attr::register_exit_fun]
 fn cleanup() {
@@ -8,6 +8,5 @@ fn cleanup() {
 }
 
 fn main() {
-    exit_attr_bench::report_if_asked();
-    exit_attr_bench::end_of_main();
+    exit_attr_bench::trivial_main();
 }
