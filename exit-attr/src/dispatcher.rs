@@ -16,7 +16,7 @@ use std::io;
 use std::os::raw::c_void;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::copies;
 use crate::handler;
@@ -49,8 +49,16 @@ fn start() -> Result<(), (&'static str, io::Error)> {
     Ok(())
 }
 
+/// How long the dispatcher waits for work before it warms up. A short-lived
+/// program (a command-line tool) is done by then and never pays for the
+/// warm-up, which would otherwise compete with its start and delay its exit.
+const IDLE_BEFORE_WARM_UP: Duration = Duration::from_millis(1);
+
 extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
-    warm_up();
+    sys::name_current_thread(c"exit-attr");
+    if !wake::wait_for_request(IDLE_BEFORE_WARM_UP) {
+        warm_up();
+    }
     while let Some(message) = wake::receive() {
         match message {
             Message::NormalExit => {
@@ -79,13 +87,12 @@ extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
     std::ptr::null_mut()
 }
 
-/// Pays, while the program starts and on this thread rather than the main
+/// Pays, while the program runs and on this thread rather than the main
 /// one, the one-time costs that would otherwise fall between a signal and
-/// its exit functions: naming the thread, glibc's per-thread malloc arena,
-/// the standard library's thread handle, the first pages of the stack, and
-/// the code of the log line and of the registry walk.
+/// its exit functions: glibc's per-thread malloc arena, the standard
+/// library's thread handle, the first pages of the stack, and the code of
+/// the log line and of the registry walk.
 fn warm_up() {
-    sys::name_current_thread(c"exit-attr");
     drop(std::hint::black_box(Box::new(0_u64)));
     drop(std::thread::current());
     std::hint::black_box([0_u8; 32 * 1024]);

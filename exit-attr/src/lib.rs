@@ -239,67 +239,89 @@
 #[cfg(not(unix))]
 compile_error!("exit-attr supports Unix targets only: it is built on POSIX signals and atexit");
 
-/// Declares each item on Unix only: elsewhere the crate is the one error
-/// above, with no cascade of errors from code that cannot build there.
-macro_rules! unix_only {
-    ($($item:item)*) => {
-        $(
-            #[cfg(unix)]
-            $item
-        )*
-    };
-}
+// On every other target, each item below is left out (`cfg(unix)` on
+// each, not a wrapping macro, so that tools that follow `mod` declarations
+// see them): the crate is then the one error above, with no cascade of
+// errors from code that cannot build there.
 
-unix_only! {
-    // The modules, bottom up: each imports only from those listed before it
-    // (but `signal` and `error`, which name each other). ARCHITECTURE.md
-    // draws the layers and follows a signal and an exit through them.
-    //
-    // Leaves: the operating system, a fork-safe lock, the atomics.
-    mod atomic;
-    mod sync;
-    mod sys;
-    // How copies of exit-attr in one process recognise each other.
-    mod copies;
-    // Values.
-    mod error;
-    #[macro_use]
-    mod signal_table;
-    mod signal;
-    // The process's exit state.
-    mod state;
-    // Data: the registrations.
-    mod registry;
-    // Mechanisms: waking the dispatcher, the signal handler, the log line,
-    // running the functions.
-    mod handler;
-    mod log;
-    mod run;
-    mod wake;
-    // Paths: the signal path's thread, the normal exit, fork.
-    mod at_exit;
-    mod dispatcher;
-    mod fork;
-    // Wiring: performing a registration.
-    mod wiring;
-    // The API.
-    mod closure;
-    mod control;
-    mod function;
-    mod guard;
-    mod reason;
+// The modules, bottom up: each imports only from those listed before it
+// (but `signal` and `error`, which name each other). ARCHITECTURE.md
+// draws the layers and follows a signal and an exit through them.
+//
+// Leaves: the operating system, a fork-safe lock, the atomics.
+#[cfg(unix)]
+mod atomic;
+#[cfg(unix)]
+mod sync;
+#[cfg(unix)]
+mod sys;
+// How copies of exit-attr in one process recognise each other.
+#[cfg(unix)]
+mod copies;
+// Values.
+#[cfg(unix)]
+mod error;
+#[macro_use]
+#[cfg(unix)]
+mod signal_table;
+#[cfg(unix)]
+mod signal;
+// The process's exit state.
+#[cfg(unix)]
+mod state;
+// Data: the registrations.
+#[cfg(unix)]
+mod registry;
+// Mechanisms: waking the dispatcher, the signal handler, the log line,
+// running the functions.
+#[cfg(unix)]
+mod handler;
+#[cfg(unix)]
+mod log;
+#[cfg(unix)]
+mod run;
+#[cfg(unix)]
+mod wake;
+// Paths: the signal path's thread, the normal exit, fork.
+#[cfg(unix)]
+mod at_exit;
+#[cfg(unix)]
+mod dispatcher;
+#[cfg(unix)]
+mod fork;
+// Wiring: performing a registration.
+#[cfg(unix)]
+mod wiring;
+// The API.
+#[cfg(unix)]
+mod closure;
+#[cfg(unix)]
+mod control;
+#[cfg(unix)]
+mod function;
+#[cfg(unix)]
+mod guard;
+#[cfg(unix)]
+mod reason;
 
-    #[doc(hidden)]
-    pub mod __private;
+#[doc(hidden)]
+#[cfg(unix)]
+pub mod __private;
 
-    pub use crate::closure::{ExitHandle, register_exit_closure};
-    pub use crate::control::{set_default_logfun, set_force_on_second_signal, set_timeout};
-    pub use crate::error::Error;
-    pub use crate::function::register_exit_fun;
-    pub use crate::guard::{ExitGuard, exit_guard};
-    pub use crate::reason::{ExitReason, exit_reason};
-    pub use crate::signal::Signal;
-}
+#[cfg(unix)]
+pub use crate::closure::{ExitHandle, register_exit_closure};
+#[cfg(unix)]
+pub use crate::control::{set_default_logfun, set_force_on_second_signal, set_timeout};
+#[cfg(unix)]
+pub use crate::error::Error;
+#[cfg(unix)]
+pub use crate::function::register_exit_fun;
+#[cfg(unix)]
+pub use crate::guard::{ExitGuard, exit_guard};
+#[cfg(unix)]
+pub use crate::reason::{ExitReason, exit_reason};
+#[cfg(unix)]
+pub use crate::signal::Signal;
 
 /// Registers the annotated function, before `main` starts, to run once when
 /// the process ends: at normal exit, and when one of its signals arrives.

@@ -15,17 +15,25 @@
 
 use std::io;
 use std::mem;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::sys::{self, Pipe, SigInfo};
 
 /// The pipe from the handler and the bridge to the dispatcher.
 static REQUEST_READ: AtomicI32 = AtomicI32::new(-1);
 static REQUEST_WRITE: AtomicI32 = AtomicI32::new(-1);
-/// The pipe of the dispatcher's replies to a normal exit.
+/// The pipe of the dispatcher's replies to a normal exit, and the same reply
+/// as a flag, which a waiter can see without sleeping.
 static REPLY_READ: AtomicI32 = AtomicI32::new(-1);
 static REPLY_WRITE: AtomicI32 = AtomicI32::new(-1);
+static NORMAL_EXIT_DONE: AtomicBool = AtomicBool::new(false);
+
+/// How long the exiting thread looks for the dispatcher's reply before it
+/// sleeps: a normal exit's functions are usually quick, and a sleeping
+/// thread needs a wake-up of its own. Not yielding meanwhile: on a busy
+/// machine a yield gives the CPU away for a whole time slice.
+const SPIN: Duration = Duration::from_micros(50);
 /// The dispatcher's reply to a chained signal: [`CHAIN_PENDING`] until it
 /// replies, then [`CHAIN_REPLIED`] with the copies' flags in the low bits.
 static CHAIN_REPLY: AtomicU32 = AtomicU32::new(CHAIN_PENDING);
@@ -170,6 +178,14 @@ pub(crate) enum Waited {
 /// Waits until the dispatcher says it has run the normal exit's functions,
 /// or until `deadline`.
 pub(crate) fn wait_for_normal_exit(deadline: Option<Instant>) -> Waited {
+    let spin_until = Instant::now() + SPIN;
+    let spin_until = deadline.map_or(spin_until, |deadline| deadline.min(spin_until));
+    while Instant::now() < spin_until {
+        if NORMAL_EXIT_DONE.load(Ordering::Acquire) {
+            return Waited::Done;
+        }
+        std::hint::spin_loop();
+    }
     let replies = REPLY_READ.load(Ordering::Acquire);
     loop {
         let timeout = match deadline {
@@ -228,6 +244,18 @@ pub(crate) fn receive() -> Option<Message> {
     })
 }
 
+/// The dispatcher's side: waits until a request is waiting, at most
+/// `timeout`. Returns whether one is.
+pub(crate) fn wait_for_request(timeout: Duration) -> bool {
+    let milliseconds = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+    loop {
+        match sys::poll_readable(REQUEST_READ.load(Ordering::Acquire), milliseconds) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            ready => return ready.unwrap_or(true),
+        }
+    }
+}
+
 /// The dispatcher's side: the next message if one is waiting, without
 /// waiting for one.
 pub(crate) fn receive_waiting() -> Option<Message> {
@@ -239,6 +267,9 @@ pub(crate) fn receive_waiting() -> Option<Message> {
 
 /// The dispatcher's side: says it has run the normal exit's functions.
 pub(crate) fn normal_exit_done() {
+    NORMAL_EXIT_DONE.store(true, Ordering::Release);
+    // For a waiter that went to sleep; one that saw the flag leaves the byte
+    // unread, and there is one normal exit per process.
     sys::write_all(REPLY_WRITE.load(Ordering::Acquire), &[1]);
 }
 
