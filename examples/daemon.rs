@@ -6,19 +6,37 @@
 //! the administrator: it reads the pid from the pidfile, sends SIGTERM as
 //! `kill $(cat app.pid)` or systemd would, and checks that the daemon died
 //! by SIGTERM and that its pidfile is gone. Exits with 0 when it is.
+//!
+//! The exit function also logs why the daemon stops, as `exit_reason()`
+//! tells it: `daemon: stopping: SIGTERM from PID n`, where n is the
+//! administrator's pid.
 
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use exit_attr::{Signal, register_exit_fun};
+use exit_attr::{ExitReason, Signal, exit_reason, register_exit_fun};
 
 /// Where the daemon writes its pidfile; set before `fork`, so the exit
 /// function (a plain `fn()`) can find it.
 static PIDFILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 fn remove_pidfile() {
+    // Who stopped the daemon is the first thing an operator asks.
+    match exit_reason() {
+        Some(ExitReason::Signal {
+            signal,
+            sender_pid: Some(pid),
+            ..
+        }) => println!("daemon: stopping: {signal} from PID {pid}"),
+        // The kernel or the terminal sent it: there is no sender to name.
+        Some(ExitReason::Signal { signal, .. }) => println!("daemon: stopping: {signal}"),
+        Some(ExitReason::Exit { code: Some(code) }) => {
+            println!("daemon: exiting with status {code}")
+        }
+        _ => println!("daemon: exiting"),
+    }
     if let Some(path) = PIDFILE.get() {
         let _ = std::fs::remove_file(path);
         println!("daemon: exit function removed {}", path.display());

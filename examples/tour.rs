@@ -10,6 +10,11 @@
 //! another registration hooked), and `remove_pidfile` with the function form
 //! in `main`, for SIGTERM and SIGINT. Registered later, `remove_pidfile` runs
 //! first.
+//!
+//! In the guard rows, the child also holds an `exit_guard` whose closure is
+//! `remove_scratch`, created just before `remove_pidfile` is registered, for
+//! SIGTERM and SIGINT. Alive at the end, it runs in its place between the
+//! two; dropped before, it runs at the drop, and not again at the end.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -17,7 +22,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use exit_attr::{Signal, register_exit_fun};
+use exit_attr::{Signal, exit_guard, register_exit_fun};
 
 /// In a child's environment: which row it plays.
 const ROLE: &str = "EXIT_ATTR_TOUR_ROW";
@@ -32,6 +37,11 @@ fn flush_logs() {
 
 fn remove_pidfile() {
     say("remove_pidfile");
+}
+
+/// The closure of the guard rows' guard.
+fn remove_scratch() {
+    say("remove_scratch");
 }
 
 /// Exit functions report on stdout, in the children only.
@@ -59,6 +69,8 @@ enum Setup {
     OlderHandler,
     /// Started with SIGHUP ignored, as `nohup` does; also lists SIGHUP.
     HupIgnored,
+    /// Hold a guard whose closure is `remove_scratch`.
+    Guard,
 }
 
 #[derive(Clone, Copy)]
@@ -68,6 +80,8 @@ enum End {
     Signal(Signal),
     /// Send SIGHUP, then ask the child to return.
     HupThenReturn,
+    /// Ask the child to drop its guard, then send the signal.
+    DropGuardThen(Signal),
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -135,6 +149,21 @@ const ROWS: &[Row] = &[
         expected_ran: BOTH,
         expected_end: Ending::Code(0),
     },
+    Row {
+        path: "guard alive at SIGTERM",
+        setup: Setup::Guard,
+        end: End::Signal(Signal::SIGTERM),
+        expected_ran: &["remove_pidfile", "remove_scratch", "flush_logs"],
+        expected_end: Ending::Signal(libc::SIGTERM),
+    },
+    // At the drop, before the signal: first, and only once.
+    Row {
+        path: "guard dropped, then SIGTERM",
+        setup: Setup::Guard,
+        end: End::DropGuardThen(Signal::SIGTERM),
+        expected_ran: &["remove_scratch", "remove_pidfile", "flush_logs"],
+        expected_end: Ending::Signal(libc::SIGTERM),
+    },
 ];
 
 fn main() {
@@ -149,10 +178,15 @@ fn main() {
 fn child(row: &str) {
     let row = ROWS.iter().find(|r| r.path == row).expect("a known row");
     let mut signals = vec![Signal::SIGTERM, Signal::SIGINT];
+    let mut guard = None;
     match row.setup {
         Setup::Plain => {}
         Setup::OlderHandler => install_older_handler(),
         Setup::HupIgnored => signals.push(Signal::SIGHUP),
+        Setup::Guard => {
+            let created = exit_guard(remove_scratch, &[Signal::SIGTERM, Signal::SIGINT]);
+            guard = Some(created.expect("create the guard"));
+        }
     }
     register_exit_fun(remove_pidfile, &signals).expect("register remove_pidfile");
     println!("ready");
@@ -167,6 +201,10 @@ fn child(row: &str) {
             "exit" => std::process::exit(3),
             "panic" => panic!("the tour panics on purpose"),
             "ping" => println!("pong"),
+            "drop" => {
+                drop(guard.take());
+                println!("dropped");
+            }
             _ => {}
         }
     }
@@ -195,8 +233,9 @@ fn tour() -> bool {
     println!(
         "Each child registers flush_logs with #[register_exit_fun(signals = [])] before main,"
     );
+    println!("then remove_pidfile with register_exit_fun(.., &[SIGTERM, SIGINT]): it runs first.");
     println!(
-        "then remove_pidfile with register_exit_fun(.., &[SIGTERM, SIGINT]): it runs first.\n"
+        "The guard rows create exit_guard(remove_scratch, &[SIGTERM, SIGINT]) just before that.\n"
     );
     println!(
         "{:<38}  {:<45}  {:<18}  ok",
@@ -282,7 +321,8 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
     let mut stderr = child.stderr.take().expect("piped");
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
 
-    expect_line(&lines, "ready", &mut child)?;
+    let mut seen = Vec::new();
+    expect_line(&lines, "ready", &mut seen, &mut child)?;
     match row.end {
         End::Command(line) => writeln!(stdin, "{line}").map_err(|e| e.to_string())?,
         End::Signal(signal) => kill(&child, signal.as_raw()),
@@ -290,14 +330,20 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
             kill(&child, libc::SIGHUP);
             // The child answers only once it is still alive after the signal.
             writeln!(stdin, "ping").map_err(|e| e.to_string())?;
-            expect_line(&lines, "pong", &mut child)?;
+            expect_line(&lines, "pong", &mut seen, &mut child)?;
             writeln!(stdin, "return").map_err(|e| e.to_string())?;
+        }
+        End::DropGuardThen(signal) => {
+            writeln!(stdin, "drop").map_err(|e| e.to_string())?;
+            expect_line(&lines, "dropped", &mut seen, &mut child)?;
+            kill(&child, signal.as_raw());
         }
     }
     let status = wait(&mut child)?;
     drop(stdin);
-    let ran = lines
-        .iter()
+    let ran = seen
+        .into_iter()
+        .chain(lines.iter())
         .filter_map(|line| line.strip_prefix("ran ").map(str::to_owned))
         .collect();
     let ending = match (status.code(), status.signal()) {
@@ -321,9 +367,12 @@ fn read_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
+/// Reads the child's lines until `wanted`, keeping those before it in
+/// `seen`: an exit function may print before it (a guard at its drop).
 fn expect_line(
     lines: &mpsc::Receiver<String>,
     wanted: &str,
+    seen: &mut Vec<String>,
     child: &mut Child,
 ) -> Result<(), String> {
     let deadline = Instant::now() + PATIENCE;
@@ -331,7 +380,7 @@ fn expect_line(
         let left = deadline.saturating_duration_since(Instant::now());
         match lines.recv_timeout(left) {
             Ok(line) if line == wanted => return Ok(()),
-            Ok(_) => {}
+            Ok(line) => seen.push(line),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -40,7 +40,7 @@ fn the_tour_shows_every_row_as_promised() {
         .iter()
         .filter(|l| l.ends_with(" yes") || l.ends_with(" NO"))
         .collect();
-    assert_eq!(rows.len(), 8, "{outcome:#?}");
+    assert_eq!(rows.len(), 10, "{outcome:#?}");
     assert!(rows.iter().all(|row| row.ends_with(" yes")), "{outcome:#?}");
     assert_eq!(
         outcome.stdout.last().map(String::as_str),
@@ -63,14 +63,28 @@ fn the_daemon_removes_its_pidfile_when_sigterm_stops_it() {
             .stdout
             .contains(&"admin: the daemon ended by SIGTERM; pidfile still there: false".to_owned())
     );
+    // `exit_reason()` names who stopped the daemon: the administrator, the
+    // example's own first process, which the harness started.
+    let stopping = format!("daemon: stopping: SIGTERM from PID {}", outcome.pid);
+    assert!(outcome.stdout.contains(&stopping), "{outcome:#?}");
 }
 
-#[test]
-fn the_tempdir_is_removed_at_a_normal_exit() {
+/// Starts the tempdir example and waits until it works in its directory,
+/// which exists then; returns the example and the directory.
+fn tempdir_at_work() -> (Fixture, PathBuf) {
     let mut example = run("tempdir");
     let line = example.wait_for_prefix("working in ");
     let dir = path_after(&line, "working in ");
-    assert!(dir.is_dir());
+    assert!(dir.is_dir(), "{}", dir.display());
+    example.wait_for("press Enter to finish, or Ctrl-C to interrupt");
+    (example, dir)
+}
+
+/// Enter: `main` returns, the guard is dropped and its closure removes the
+/// directory, once.
+#[test]
+fn the_tempdir_is_removed_at_a_normal_exit() {
+    let (mut example, dir) = tempdir_at_work();
     example.send("");
     let outcome = example.finish();
     assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
@@ -78,20 +92,21 @@ fn the_tempdir_is_removed_at_a_normal_exit() {
         outcome.after("finished"),
         [format!("removed {}", dir.display())]
     );
-    assert!(!dir.exists());
+    assert!(!dir.exists(), "{outcome:#?}");
+    assert_eq!(outcome.stderr, "", "no error, no log line");
 }
 
+/// Ctrl-C: no destructor runs, the guard's closure does, on the exit path,
+/// once; the process still ends by SIGINT, after the one log line.
 #[test]
 fn the_tempdir_is_removed_on_ctrl_c_and_the_process_ends_by_sigint() {
-    let mut example = run("tempdir");
-    let line = example.wait_for_prefix("working in ");
-    let dir = path_after(&line, "working in ");
-    example.wait_for("press Enter to finish, or Ctrl-C to interrupt");
-    example.signal(libc::SIGINT);
-    let outcome = example.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGINT), "{outcome:#?}");
+    let (example, dir) = tempdir_at_work();
+    let outcome = example.end_by_hooked_signal(libc::SIGINT);
+    assert_eq!(
+        outcome.after("press Enter to finish, or Ctrl-C to interrupt"),
+        [format!("removed {}", dir.display())]
+    );
     assert!(!dir.exists(), "{outcome:#?}");
-    assert!(!outcome.stdout.contains(&"finished".to_owned()));
 }
 
 #[test]

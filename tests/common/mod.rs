@@ -355,7 +355,13 @@ impl Fixture {
     /// once both sides are ready, waits until the parent has reaped it
     /// (`child ended by signal 15`), and returns the child's pid.
     pub fn fork_and_terminate_child(&mut self, nth: usize) -> i32 {
-        self.send("fork");
+        self.fork_with_and_terminate_child("fork", nth)
+    }
+
+    /// As [`Fixture::fork_and_terminate_child`], with a `fork` command that
+    /// takes an argument (`fork NAME`).
+    pub fn fork_with_and_terminate_child(&mut self, command: &str, nth: usize) -> i32 {
+        self.send(command);
         self.wait_for_nth_prefix("child ready", nth);
         let forked = self.wait_for_nth_prefix("forked ", nth);
         let child: i32 = forked["forked ".len()..]
