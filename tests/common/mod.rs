@@ -351,6 +351,35 @@ impl Fixture {
         }
     }
 
+    /// Waits until the fixture's main thread sleeps in `read(2)` on its
+    /// stdin, or the process has ended; fails the test after [`TIMEOUT`].
+    ///
+    /// For a host whose own handler of a signal only records it for code
+    /// that its main thread runs later (Python's): once that thread sleeps
+    /// in `read`, and the handlers that the kernel calls on it restart the
+    /// call (`SA_RESTART`), no such code runs before the process ends. The
+    /// kernel shows the system call that a thread sleeps in, with its
+    /// arguments, in `/proc/PID/syscall` (`0 0x0 ...`: `read`, fd 0).
+    pub fn wait_until_main_thread_reads_stdin(&mut self) {
+        let path = format!("/proc/{}/syscall", self.pid());
+        let read = libc::SYS_read.to_string();
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                return; // The process is gone.
+            };
+            let mut fields = text.split_whitespace();
+            if fields.next() == Some(read.as_str()) && fields.next() == Some("0x0") {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.kill_hard();
+                panic!("the main thread does not read stdin after {TIMEOUT:?}: {text}");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Sends `fork` for the `nth` time (counting from 1), SIGTERMs the child
     /// once both sides are ready, waits until the parent has reaped it
     /// (`child ended by signal 15`), and returns the child's pid.
@@ -516,7 +545,7 @@ fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 
 /// How long building a fixture package may take before the test fails: a
 /// bound against a hang, far above what it needs.
-const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Builds the workspace package `package` (whose binary has the same name)
 /// with the cargo `profile`, for the target this test was built for, and
@@ -525,8 +554,22 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 /// directory of its own, so it never waits for the lock of the `cargo test`
 /// that runs the test.
 pub fn build_fixture_package(package: &str, profile: &str) -> PathBuf {
+    build_package(package, profile).join(package)
+}
+
+/// Builds the workspace package `package`, whose library is a `cdylib`, as
+/// [`build_fixture_package`] builds a program, and returns the shared
+/// library's path: for a library that a test loads into a host program.
+pub fn build_fixture_cdylib(package: &str, profile: &str) -> PathBuf {
+    let crate_name = package.replace('-', "_");
+    build_package(package, profile).join(format!("lib{crate_name}.so"))
+}
+
+/// Builds `package` (see [`build_fixture_package`]) and returns the
+/// directory that holds what it built.
+fn build_package(package: &str, profile: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target_dir = root.join("target").join(package);
+    let target_dir = fixture_target_dir(package);
     let target = env!("FIXTURE_TARGET");
     let started = Instant::now();
     let output = output_within(
@@ -551,8 +594,17 @@ pub fn build_fixture_package(package: &str, profile: &str) -> PathBuf {
         String::from_utf8_lossy(&output.stderr)
     );
     eprintln!("built {package} ({profile}) in {:?}", started.elapsed());
-    // Cargo names the release profile's directory `release`, as any other's.
-    target_dir.join(target).join(profile).join(package)
+    // Cargo names each profile's directory after it, but `dev`'s `debug`.
+    let profile_dir = if profile == "dev" { "debug" } else { profile };
+    target_dir.join(target).join(profile_dir)
+}
+
+/// The target directory in which [`build_fixture_package`] builds
+/// `package`; a test may put there what it builds for that package itself.
+pub fn fixture_target_dir(package: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(package)
 }
 
 /// Runs `command` to its end with no input, as `Command::output` does, but
