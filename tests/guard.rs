@@ -417,3 +417,85 @@ fn a_drop_racing_sigterm_runs_the_closure_exactly_once() {
     // test -- --nocapture`); not asserted, as said above.
     eprintln!("{RUNS} races in {:?}: {tally:?}", started.elapsed());
 }
+
+/// A guard's closure that calls `exit` while a drop runs it ends the
+/// process with that status: the exit does not wait for the drop that
+/// called it, which never returns.
+#[test]
+fn a_guards_closure_that_calls_exit_in_a_drop_ends_the_process() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM", "--guard", "exits:"]);
+    fixture.send("drop exits");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.code(), Some(5), "{outcome:#?}");
+    assert_eq!(
+        outcome.after("ready"),
+        ["ran exits in a drop", "ran first"],
+        "{outcome:#?}"
+    );
+}
+
+/// The same from inside an exit function on the signal path: an exit
+/// function drops the guard, whose closure calls `exit`; the rest still
+/// runs, and the process still ends by the signal.
+#[test]
+fn a_guards_closure_that_calls_exit_in_a_drop_during_a_signal_run_ends_by_the_signal() {
+    let fixture = Fixture::start(&[
+        "--fun",
+        "first:TERM",
+        "--guard",
+        "exits:",
+        "--fun",
+        "drops_guards:",
+    ]);
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.ran(),
+        ["ran drops_guards", "ran exits in a drop", "ran first"],
+        "{outcome:#?}"
+    );
+}
+
+/// A hooked signal that arrives while a drop runs the closure of the only
+/// guard that lists it waits for the closure to finish: the guard gives
+/// the signal back only then.
+#[test]
+fn a_signal_during_a_guards_drop_waits_for_its_closure() {
+    let mut fixture = Fixture::start(&["--guard", "gate:TERM"]);
+    fixture.send("drop gate");
+    fixture.wait_for("gate entered");
+    fixture.signal(libc::SIGTERM);
+    fixture.wait_until_delivered(libc::SIGTERM);
+    fixture.send("go");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    let after = outcome.after("ready");
+    // Main may or may not print `dropped gate` before the process ends.
+    assert_eq!(after[..2], ["gate entered", "ran gate"], "{outcome:#?}");
+    // No registration listed SIGTERM any more when it came: no log line.
+    assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+}
+
+/// A forked child does not wait for a guard's closure that another thread
+/// of the parent was running in a drop when it forked: that thread does not
+/// exist in the child.
+#[test]
+fn a_forked_child_does_not_wait_for_the_parents_drops() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM", "--guard", "hangs:"]);
+    fixture.send("drop-on-thread hangs");
+    fixture.wait_for("ran hangs in a drop");
+    // No timeout in the child: nothing but the fix keeps it from waiting.
+    fixture.fork_and_terminate_child(1);
+    // The parent's own exit does wait for it, until a timeout.
+    fixture.send("timeout 300");
+    fixture.wait_for("timeout set");
+    let outcome = fixture.end_with_command("return", 0);
+    assert!(
+        outcome.stdout.iter().any(|l| l == "child ran first"),
+        "{outcome:#?}"
+    );
+    assert!(
+        outcome.stderr.contains("abandoning the rest"),
+        "{}",
+        outcome.stderr
+    );
+}

@@ -45,6 +45,9 @@ extern "C" fn bridge() {
 }
 
 fn on_exit(code: Option<c_int>) {
+    // If this thread was running a guard's function in a drop, that function
+    // called `exit`: it never returns, and no exit may wait for it.
+    state::exiting_from_drop_runs();
     match state::begin(Path::Normal) {
         Begin::Started => {
             state::set_reason(Reason::Exit { code });

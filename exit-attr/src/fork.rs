@@ -104,6 +104,7 @@ extern "C" fn child() {
         // Keep the lock: release() unlocks it.
         std::mem::forget(registry);
     }
+    state::reset_drop_runs_after_fork();
     handler::reset_after_fork();
     dispatcher::restart_after_fork();
     release();

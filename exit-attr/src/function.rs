@@ -5,7 +5,6 @@ use crate::registry::{Callback, Entry, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
-
 /// Registers `fun` to run once when the process ends: at normal exit, and
 /// when any of `signals` arrives while exit-attr owns it.
 ///

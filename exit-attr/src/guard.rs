@@ -118,8 +118,8 @@ impl ExitGuard {
 impl Drop for ExitGuard {
     /// Runs the closure on this thread, if the exit has not taken it.
     fn drop(&mut self) {
-        if let Some((closure, _running)) = wiring::take_back(self.key) {
-            closure();
+        if let Some(taken) = wiring::take_back(self.key) {
+            taken.run();
         }
     }
 }

@@ -67,11 +67,12 @@ pub(crate) fn wants_install(signal: Signal) -> io::Result<bool> {
 /// makes the dispatcher wait before it reads [`OLDER_HANDLER`].
 pub(crate) fn install(signal: Signal) -> Result<(), Error> {
     let raw = signal.as_raw();
-    let replaced = sys::install_handler(raw, on_signal, copies::MARK).map_err(|source| Error::Setup {
-        action: "install the signal handler",
-        signal: Some(signal),
-        source,
-    })?;
+    let replaced =
+        sys::install_handler(raw, on_signal, copies::MARK).map_err(|source| Error::Setup {
+            action: "install the signal handler",
+            signal: Some(signal),
+            source,
+        })?;
     let slot = raw as usize;
     OLDER_ACTIONS.lock()[slot] = Some(replaced);
     OLDER_HANDLER[slot].store(replaced.handler(), Ordering::Release);
@@ -217,11 +218,7 @@ fn end_now(signal: c_int) {
 /// functions and then our older handler before we return to it; if a
 /// foreign handler between us called us, it owns the signal for us, and we
 /// do nothing. See `copies.rs`.
-fn join_the_copy_that_chained_us(
-    signal: c_int,
-    info: *mut libc::siginfo_t,
-    context: *mut c_void,
-) {
+fn join_the_copy_that_chained_us(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     // SAFETY: the caller was called by the kernel, by a copy of exit-attr
     // with a ChainInfo, or by a handler in between that passes on what it
     // was given: the kernel's frame or a ChainInfo, both long enough (see

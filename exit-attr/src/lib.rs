@@ -220,10 +220,11 @@
 //! # Examples
 //!
 //! The repository's `examples/` run with `cargo run --example NAME`: `tour`
-//! (every exit path as a table), `daemon` (a forking daemon's pidfile),
-//! `tempdir` (a directory removed at exit or on Ctrl-C), `tokio_server`
-//! (graceful shutdown, then the exit function) and `dynamic` (closures and
-//! handles).
+//! (every exit path as a table), `daemon` (a forking daemon's pidfile, and
+//! who stopped it), `tempdir` (a `tempfile::TempDir` held by an
+//! [`exit_guard`], gone at the end of its scope, at exit or on Ctrl-C),
+//! `tokio_server` (graceful shutdown, then the exit function) and `dynamic`
+//! (closures and handles).
 //!
 //! # Platforms
 //!

@@ -241,6 +241,11 @@ impl Registry {
         self.unlink(tail)
     }
 
+    /// Whether some registration lists `signal`.
+    pub(crate) fn is_listed(&self, signal: Signal) -> bool {
+        self.listeners[signal.as_raw() as usize] != 0
+    }
+
     /// Whether the exit functions have started: nothing can be registered.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
@@ -501,7 +506,10 @@ mod tests {
         assert_eq!(Identity::of(&one), Identity::of(&one));
         assert_ne!(Identity::of(&same_body_a), Identity::of(&same_body_b));
         let non_capturing = || {};
-        assert!(matches!(Identity::of(&non_capturing), Some(Identity::Type(_))));
+        assert!(matches!(
+            Identity::of(&non_capturing),
+            Some(Identity::Type(_))
+        ));
         // A `fn()` value carries only its address.
         let pointer: fn() = one;
         assert_eq!(
@@ -514,9 +522,13 @@ mod tests {
         assert_eq!(Identity::of(&capturing), None);
         let mut registry = Registry::new();
         let path = String::from("/tmp/a");
-        let first = registry.insert(function(move || assert!(!path.is_empty()), &[])).unwrap();
+        let first = registry
+            .insert(function(move || assert!(!path.is_empty()), &[]))
+            .unwrap();
         let path = String::from("/tmp/b");
-        let second = registry.insert(function(move || assert!(!path.is_empty()), &[])).unwrap();
+        let second = registry
+            .insert(function(move || assert!(!path.is_empty()), &[]))
+            .unwrap();
         assert_ne!(first, second);
         assert_eq!(registry.entries().count(), 2);
     }
@@ -629,9 +641,14 @@ mod tests {
         registry
             .insert(entry(Callback::function(two), &[TERM, INT], Log::To(log_a)))
             .unwrap();
-        registry.insert(entry(closure(), &[TERM], Log::To(log_b))).unwrap();
-        registry.insert(entry(closure(), &[TERM], Log::Silent)).unwrap();
-        let addresses = |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
+        registry
+            .insert(entry(closure(), &[TERM], Log::To(log_b)))
+            .unwrap();
+        registry
+            .insert(entry(closure(), &[TERM], Log::Silent))
+            .unwrap();
+        let addresses =
+            |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
         let (a, b) = (log_a as fn(&str) as usize, log_b as fn(&str) as usize);
         assert_eq!(addresses(registry.logfuns_for(TERM, None)), [b, a]);
         assert_eq!(addresses(registry.logfuns_for(INT, None)), [a]);
@@ -642,10 +659,17 @@ mod tests {
     fn the_default_log_function_is_looked_up_and_counted_once() {
         let mut registry = Registry::new();
         let closure = || Callback::Closure(Box::new(|| {}));
-        registry.insert(entry(closure(), &[TERM], Log::Default)).unwrap();
-        registry.insert(entry(closure(), &[TERM], Log::Default)).unwrap();
-        registry.insert(entry(closure(), &[TERM], Log::To(log_a))).unwrap();
-        let addresses = |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
+        registry
+            .insert(entry(closure(), &[TERM], Log::Default))
+            .unwrap();
+        registry
+            .insert(entry(closure(), &[TERM], Log::Default))
+            .unwrap();
+        registry
+            .insert(entry(closure(), &[TERM], Log::To(log_a)))
+            .unwrap();
+        let addresses =
+            |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
         let (a, b) = (log_a as fn(&str) as usize, log_b as fn(&str) as usize);
         // Two registrations with the default: one line.
         assert_eq!(addresses(registry.logfuns_for(TERM, Some(log_b))), [b, a]);

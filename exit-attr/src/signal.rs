@@ -277,8 +277,16 @@ mod tests {
             Signal::try_from(libc::SIGCHLD),
             Err(Error::NonTerminating(_))
         ));
-        for fault in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP] {
-            assert!(matches!(Signal::try_from(fault), Err(Error::SynchronousFault(n)) if n == fault));
+        for fault in [
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGILL,
+            libc::SIGFPE,
+            libc::SIGTRAP,
+        ] {
+            assert!(
+                matches!(Signal::try_from(fault), Err(Error::SynchronousFault(n)) if n == fault)
+            );
         }
     }
 

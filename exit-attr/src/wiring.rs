@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::fork;
 use crate::handler;
 use crate::registry::{self, Callback, Entry, Key};
-use crate::signal::Signal;
+use crate::signal::{Signal, SignalSet};
 use crate::state::{self, DropRun};
 
 /// Registers `entry` (or adds its signals to the same function's earlier
@@ -58,22 +58,63 @@ fn hook(signal: Signal) -> Result<(), Error> {
     handler::install(signal)
 }
 
+/// A closure taken back from the registry to run in a guard's drop.
+///
+/// Counted as running (see [`state::drop_run`]) until it is dropped, so that
+/// an exit that finds its own functions all run waits for it; and the
+/// signals that no registration lists any more are given back only then, so
+/// that one of them arriving meanwhile still waits for the closure to finish
+/// instead of ending the process at once.
+pub(crate) struct TakenBack {
+    closure: Option<Box<dyn FnOnce() + Send>>,
+    released: SignalSet,
+    _running: DropRun,
+}
+
+impl TakenBack {
+    pub(crate) fn run(mut self) {
+        if let Some(closure) = self.closure.take() {
+            closure();
+        }
+    }
+}
+
+impl Drop for TakenBack {
+    fn drop(&mut self) {
+        give_back(self.released);
+    }
+}
+
 /// Takes back the closure registered under `key`, if it has not started
-/// running, for a guard to run it in its drop: counted as running (see
-/// [`state::drop_run`]) until the returned [`DropRun`] is dropped, so that an
-/// exit that finds its own functions all run waits for it. Gives back every
-/// signal that no registration lists any more, as [`unregister`] does.
-pub(crate) fn take_back(key: Key) -> Option<(Box<dyn FnOnce() + Send>, DropRun)> {
+/// running, for a guard to run it in its drop.
+pub(crate) fn take_back(key: Key) -> Option<TakenBack> {
     let mut registry = registry::lock();
     let removed = registry.remove(key)?;
     let running = state::drop_run();
-    removed.released.iter().for_each(handler::uninstall);
     drop(registry);
-    match removed.entry.callback {
-        Callback::Closure(closure) => Some((closure, running)),
+    let closure = match removed.entry.callback {
+        Callback::Closure(closure) => Some(closure),
         // Guards register closures only.
         Callback::Function { .. } => None,
+    };
+    Some(TakenBack {
+        closure,
+        released: removed.released,
+        _running: running,
+    })
+}
+
+/// Gives back those of `signals` that no registration lists now (one may
+/// have been listed again since it was released).
+fn give_back(signals: SignalSet) {
+    if signals == SignalSet::default() {
+        return;
     }
+    let registry = registry::lock();
+    signals
+        .iter()
+        .filter(|&signal| !registry.is_listed(signal))
+        .for_each(handler::uninstall);
 }
 
 /// Removes the registration named by `key`, if it has not started running,

@@ -402,6 +402,39 @@ impl Fixture {
         child
     }
 
+    /// Waits until `signal`, sent to the fixture, is no longer pending in
+    /// it: a thread of the fixture has taken it (its handler has started),
+    /// or the process is gone. For a test that must not go on before the
+    /// signal has reached the process. Fails the test after [`TIMEOUT`].
+    pub fn wait_until_delivered(&mut self, signal: i32) {
+        let bit = 1_u64 << (signal - 1);
+        let pending = |text: &str| {
+            text.lines()
+                .filter(|l| l.starts_with("ShdPnd:") || l.starts_with("SigPnd:"))
+                .filter_map(|l| l.split_whitespace().nth(1))
+                .filter_map(|mask| u64::from_str_radix(mask, 16).ok())
+                .any(|mask| mask & bit != 0)
+        };
+        let tasks = format!("/proc/{}/task", self.pid());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let Ok(entries) = std::fs::read_dir(&tasks) else {
+                return; // The process is gone.
+            };
+            let still = entries.flatten().any(|task| {
+                std::fs::read_to_string(task.path().join("status")).is_ok_and(|s| pending(&s))
+            });
+            if !still {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.kill_hard();
+                panic!("signal {signal} still pending after {TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Sends `signal` to the fixture with `kill(2)`.
     pub fn signal(&self, signal: i32) {
         send_signal(self.pid(), signal);

@@ -3,11 +3,13 @@
 //! drop, whether the rest were abandoned, and the two settings that shape a
 //! run (the timeout, and whether a second signal forces the end).
 //!
-//! All of it is atomics, so that the signal handler can read any of it: a
-//! load is async-signal-safe.
+//! Everything the signal handler reads is an atomic, whose load is
+//! async-signal-safe; the one thread-local (a thread's own drop runs) is
+//! never read there.
 
 mod machine;
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -121,22 +123,31 @@ pub(crate) fn reason() -> Option<Reason> {
         KIND_SIGNAL => Some(Reason::Signal {
             signal: Signal::try_from(value).ok()?,
             sender_pid: (word & HAS_PID != 0).then_some((word >> 40) as i32),
-            sender_uid: (word & HAS_UID != 0)
-                .then(|| REASON_UID.load(Ordering::Relaxed) as u32),
+            sender_uid: (word & HAS_UID != 0).then(|| REASON_UID.load(Ordering::Relaxed) as u32),
         }),
         _ => None,
     }
 }
 
 /// How many guards are running their function in a drop: an exit that
-/// finds its own functions all run waits for them.
+/// finds its own functions all run waits for them. And how many of those
+/// will never finish, because their function called `exit`.
 static DROP_RUNS: AtomicUsize = AtomicUsize::new(0);
+static STUCK_DROP_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// How many of the drop runs are on this thread. `const` and without a
+    /// destructor, so that it can still be read while the thread exits,
+    /// when its thread-locals with destructors are gone.
+    static DROP_RUNS_HERE: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Counts a guard's function as running in a drop until the returned
 /// value is dropped. The caller holds the registry lock, so that an exit
 /// which takes the last function after that also sees this count.
 pub(crate) fn drop_run() -> DropRun {
     DROP_RUNS.fetch_add(1, Ordering::AcqRel);
+    DROP_RUNS_HERE.set(DROP_RUNS_HERE.get() + 1);
     DropRun(())
 }
 
@@ -145,13 +156,32 @@ pub(crate) struct DropRun(());
 
 impl Drop for DropRun {
     fn drop(&mut self) {
+        DROP_RUNS_HERE.set(DROP_RUNS_HERE.get().saturating_sub(1));
         DROP_RUNS.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Whether some guard is running its function in a drop.
+/// Whether some guard is running its function in a drop, one that can
+/// still finish.
 pub(crate) fn drop_runs_in_progress() -> bool {
-    DROP_RUNS.load(Ordering::Acquire) != 0
+    DROP_RUNS.load(Ordering::Acquire) > STUCK_DROP_RUNS.load(Ordering::Acquire)
+}
+
+/// Called by an exit on the exiting thread: the drop runs on this thread
+/// never finish (one of their functions is what calls `exit`), and the exit
+/// must not wait for them.
+pub(crate) fn exiting_from_drop_runs() {
+    let here = DROP_RUNS_HERE.replace(0);
+    if here != 0 {
+        STUCK_DROP_RUNS.fetch_add(here, Ordering::AcqRel);
+    }
+}
+
+/// In a forked child: only the forking thread exists, so only its own drop
+/// runs can finish there.
+pub(crate) fn reset_drop_runs_after_fork() {
+    DROP_RUNS.store(DROP_RUNS_HERE.get(), Ordering::Release);
+    STUCK_DROP_RUNS.store(0, Ordering::Release);
 }
 
 /// The [`sys::thread_id`] of the thread running exit functions now (0

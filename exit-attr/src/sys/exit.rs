@@ -1,6 +1,7 @@
 //! Running code when the process calls `exit`.
 
 use std::io;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 use std::os::raw::{c_int, c_void};
 
 /// What `exit` calls: with the exit status where the C library passes it

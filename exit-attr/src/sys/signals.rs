@@ -185,7 +185,10 @@ pub(crate) fn sender_uid(info: &libc::siginfo_t) -> Option<libc::uid_t> {
 /// Whether a process sent the signal, so that `si_pid` and `si_uid` name it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn sent_by_a_process(info: &libc::siginfo_t) -> bool {
-    matches!(info.si_code, libc::SI_USER | libc::SI_QUEUE | libc::SI_TKILL)
+    matches!(
+        info.si_code,
+        libc::SI_USER | libc::SI_QUEUE | libc::SI_TKILL
+    )
 }
 
 /// Elsewhere the codes differ between systems: a sender's pid is never 0.
