@@ -1,6 +1,6 @@
-//! §7 SIGABRT: when it is hooked, `std::process::abort()`, `libc::abort()`
+//! SIGABRT: when it is hooked, `std::process::abort()`, `libc::abort()`
 //! and a panic under `panic = "abort"` run the exit functions, and the
-//! process still dies by SIGABRT. When it is not (§3.3), `abort` runs none.
+//! process still dies by SIGABRT. When it is not, `abort` runs none.
 
 mod common;
 
@@ -59,7 +59,7 @@ fn abort_with_a_hanging_function_dies_by_sigabrt_at_the_timeout() {
     assert_eq!(outcome.ran(), ["ran second", "ran hangs"]);
 }
 
-/// §4 and §7: with SIGABRT hooked, `abort()` is one more hooked-signal
+/// With SIGABRT hooked, `abort()` is one more hooked-signal
 /// exit, and a later one must neither cut short nor change an exit already
 /// under way ("the first exit wins"; `set_force_on_second_signal` is off).
 /// Another thread calls `abort()` while `gate` holds the run open; the run

@@ -1,4 +1,4 @@
-//! §2: the public API on bad input, in this process (no fixture): every
+//! The public API on bad input, in this process (no fixture): every
 //! failure is an `Err` whose message says what is wrong, in lowercase and
 //! without a final period; `Signal` is a small `Copy + Eq + Hash + Debug`
 //! value that prints its name.

@@ -1,4 +1,4 @@
-//! §2, §3 and §6 with the attribute form: functions registered by
+//! With the attribute form: functions registered by
 //! `#[register_exit_fun]` before `main` (one of them in a library crate)
 //! run once on every exit path, with the log function each form asks for.
 //! Their registration order is the loader's, so these tests compare sets;

@@ -1,4 +1,4 @@
-//! §6: the attribute works in every crate type that runs constructors,
+//! The attribute works in every crate type that runs constructors,
 //! including a test binary: an annotated function in this file runs when the
 //! test harness process exits. The test runs this same binary again as a
 //! child, and reads what the child printed after its harness finished.

@@ -1,4 +1,4 @@
-//! §5: a handler installed before exit-attr hooked a signal is chained, not
+//! A handler installed before exit-attr hooked a signal is chained, not
 //! overwritten: it runs once, after the exit functions, with that signal;
 //! if it returns, the process ends by the signal, and if it ends the process
 //! itself, that status stands. A signal that was ignored stays ignored.

@@ -1,4 +1,4 @@
-//! §6: several copies of exit-attr in one process cooperate. The copies are
+//! Several copies of exit-attr in one process cooperate. The copies are
 //! those of `tests/plugin`, a cdylib copied to one file per copy (`dlopen`
 //! of a second name of the same file would return the library already
 //! loaded), loaded with `RTLD_LOCAL` by a C program
@@ -165,7 +165,7 @@ fn start(host: Host, options: &[&str], plugins: &[(&str, &str)]) -> (Copies, Fix
         unsafe {
             command.pre_exec(|| {
                 // A test run as a background job of a shell inherits SIGINT
-                // ignored, and an ignored signal stays ignored (§5): neither
+                // ignored, and an ignored signal stays ignored: neither
                 // Python nor exit-attr would handle it.
                 for signal in [libc::SIGINT, libc::SIGTERM] {
                     libc::signal(signal, libc::SIG_DFL);

@@ -1,4 +1,4 @@
-//! §10, the exit reason: `exit_reason()`, called by an exit function, a log
+//! The exit reason: `exit_reason()`, called by an exit function, a log
 //! function or a guard's closure, says how the process is ending (`None`
 //! while it is not), and the first exit's reason is the one that stands.
 //!
@@ -15,8 +15,8 @@ use exit_attr::{ExitReason, Signal};
 
 /// What `exit_reason()` prints for `exit(code)`. glibc passes the status to
 /// the handlers it calls at exit (`on_exit`), and exit-attr uses that; musl
-/// has only `atexit`, which passes nothing, so there the code is not known
-/// (§9, §10). The musl run of these tests checks the second half.
+/// has only `atexit`, which passes nothing, so there the code is not known.
+/// The musl run of these tests checks the second half.
 fn exited(code: i32) -> String {
     let code = if cfg!(target_env = "musl") {
         None
@@ -160,7 +160,7 @@ fn a_guard_run_by_the_exit_sees_the_reason() {
     );
 }
 
-/// The first exit wins, and so does its reason (§4): a SIGTERM sent while
+/// The first exit wins, and so does its reason: a SIGTERM sent while
 /// the gate holds up the functions of `exit 3` changes nothing, and nor does
 /// one that the process has surely handled first (`raises_term` returns only
 /// once its handler has run).

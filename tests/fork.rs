@@ -1,4 +1,4 @@
-//! §6: a child that keeps running after `fork()` keeps the registrations; a
+//! A child that keeps running after `fork()` keeps the registrations; a
 //! hooked signal sent to the child runs the exit functions in the child and
 //! ends the child by the signal, never the parent. Fork-then-exec stays safe.
 

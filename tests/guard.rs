@@ -1,4 +1,4 @@
-//! §10, guards: the closure of an `exit_guard` runs exactly once, when the
+//! Guards: the closure of an `exit_guard` runs exactly once, when the
 //! guard is dropped or at exit / on a hooked signal, whichever comes first,
 //! in order with the other exit functions; `dismiss` unregisters it.
 //!
@@ -88,7 +88,7 @@ fn a_guard_alone_runs_once_on_its_signal_and_the_process_dies_by_it() {
 }
 
 /// As a function registered with `signals = []`, a guard that lists no
-/// signal runs on a signal that another registration hooked (§3.2).
+/// signal runs on a signal that another registration hooked.
 #[test]
 fn a_guard_listing_no_signal_runs_on_a_signal_another_registration_hooked() {
     let fixture = Fixture::start(&["--fun", "first:TERM", "--guard", "g:"]);
@@ -166,7 +166,7 @@ fn dismiss_from_an_exit_function_before_the_closure_s_turn_returns_true() {
 
 /// A guard that was the only registration listing SIGTERM gives it back
 /// when it is dropped or dismissed, as an unregistered closure does: SIGTERM
-/// then keeps its default action (§3.3), and nothing else runs.
+/// then keeps its default action, and nothing else runs.
 #[test]
 fn a_guard_dropped_or_dismissed_gives_back_a_signal_that_nothing_else_lists() {
     let mut fixture = Fixture::start(&["--fun", "third:", "--guard", "g:TERM"]);
@@ -235,7 +235,7 @@ fn a_guard_dropped_by_an_exit_function_after_the_exit_ran_it_does_nothing() {
     }
 }
 
-/// §10: dropping or dismissing a guard while the exit runs its closure
+/// Dropping or dismissing a guard while the exit runs its closure
 /// does nothing more and never waits for it. The guard's closure is the
 /// gate, which holds still on the exit path until the test writes `go`; a
 /// thread of the fixture drops or dismisses the guard as soon as the gate
@@ -271,7 +271,7 @@ fn dropping_or_dismissing_a_guard_while_the_exit_runs_it_does_nothing_and_never_
 
 /// An exit function that drops or dismisses the only guard listing SIGTERM
 /// gives SIGTERM back in the middle of the SIGTERM run: the run still ends
-/// the process by SIGTERM (§3.2).
+/// the process by SIGTERM.
 #[test]
 fn giving_back_the_signal_during_its_own_run_still_ends_the_process_by_it() {
     for (function, lines) in [
@@ -287,7 +287,7 @@ fn giving_back_the_signal_during_its_own_run_still_ends_the_process_by_it() {
     }
 }
 
-/// §6 with §10: the child's copy of the guard is the child's; dropping it
+/// The child's copy of the guard is the child's; dropping it
 /// runs the closure in the child, and the parent's guard still runs at the
 /// parent's exit.
 #[test]
@@ -347,7 +347,7 @@ struct Tally {
     exit: usize,
 }
 
-/// §4 and §10 under a real race, 200 times: the test writes a command that
+/// Under a real race, 200 times: the test writes a command that
 /// drops the guard and sends SIGTERM right after, so the drop and the
 /// signal are in flight at once. Whoever wins, the process ends by SIGTERM
 /// (one log line), the guard's closure ran exactly once, and every other

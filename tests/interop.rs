@@ -1,4 +1,4 @@
-//! §5: whoever installs a handler after exit-attr owns the signal. When
+//! Whoever installs a handler after exit-attr owns the signal. When
 //! tokio, ctrlc or signal-hook handles SIGTERM, exit-attr does nothing on
 //! the signal (no log line, no exit functions, no death by the signal); the
 //! exit functions run once at the normal exit that follows.

@@ -1,4 +1,4 @@
-//! §5, the log line: when a hooked signal arrives, each distinct log function
+//! The log line: when a hooked signal arrives, each distinct log function
 //! among the registrations that list it is called once, before the exit
 //! functions run; `logfun = None` prints nothing. Driven through the entry
 //! point that `#[register_exit_fun]` calls before `main`.

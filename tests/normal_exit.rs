@@ -1,4 +1,4 @@
-//! §3.1: every registered function runs once at a normal exit, in reverse
+//! Every registered function runs once at a normal exit, in reverse
 //! order of registration, and the exit status is unchanged.
 
 mod common;

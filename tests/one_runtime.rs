@@ -1,4 +1,4 @@
-//! §7, one runtime per process: cargo refuses a build that would hold two
+//! One runtime per process: cargo refuses a build that would hold two
 //! semver-incompatible copies of exit-attr (two dispatchers and two `atexit`
 //! bridges would each run their own functions and race to end the process).
 //!

@@ -1,4 +1,4 @@
-//! §2: every failure is an `Err`. When the operating system refuses what
+//! Every failure is an `Err`. When the operating system refuses what
 //! exit-attr needs to hook a signal (no file descriptor left for the pipe,
 //! no room for the dispatcher thread), the function form returns an `Err`
 //! that says so, nothing aborts, and the function still runs at normal exit.

@@ -1,9 +1,10 @@
-//! §7 shutdown control (and the §4 hang it bounds): `set_timeout`,
+//! Shutdown control (and the hang of an `exit` from an exit function that
+//! it bounds): `set_timeout`,
 //! `set_force_on_second_signal`, and closures with their handles, including
 //! registering and unregistering from inside exit functions and around
 //! `fork`. SIGABRT is in `tests/abort.rs`.
 //!
-//! One test per exit path asserts a duration: §7 says when a timeout ends
+//! One test per exit path asserts a duration: the contract says when a timeout ends
 //! the process, and those tests check that it does, with wide margins (see
 //! [`assert_ended_at_the_timeout`]). The others only need the timeout to end
 //! the process, with the right status, before the harness's own bound fails
@@ -95,7 +96,7 @@ fn time_a_hanging_exit(trigger: impl FnOnce(&mut Fixture)) -> (Outcome, Duration
     (outcome, took)
 }
 
-/// A behavioural bound of §7, not a performance threshold: the exit
+/// A behavioural bound of the timeout, not a performance threshold: the exit
 /// functions start after the trigger, and the rest are abandoned (the
 /// process ends) `timeout` after they started, so the process cannot end
 /// sooner than [`ONE_SECOND`] after the trigger; and it must end about then,
@@ -166,7 +167,7 @@ fn a_timeout_that_is_not_reached_changes_nothing() {
     assert!(abandonment_lines(&outcome).is_empty(), "{}", outcome.stderr);
 }
 
-/// §4: on the normal path, an exit function that calls `exit` is parked
+/// On the normal path, an exit function that calls `exit` is parked
 /// forever by the standard library (the process would never end; checked by
 /// hand, since a test cannot wait for "forever"). The timeout ends the
 /// process with the status it was exiting with, not the function's 9.
@@ -193,7 +194,7 @@ fn exit_from_an_exit_function_on_the_normal_path_ends_at_the_timeout_with_the_or
     }
 }
 
-/// §4: during a signal run, the main thread calls `exit(4)` (it then owns
+/// During a signal run, the main thread calls `exit(4)` (it then owns
 /// the exit and waits for the signal run), and then an exit function calls
 /// `exit(9)`, which the standard library parks forever. The watchdog ends
 /// the process by the signal, abandoning `first`.
@@ -241,7 +242,7 @@ fn exit_from_an_exit_function_after_another_exit_during_a_signal_run_ends_by_the
 }
 
 /// On the signal path an exit function's `exit` continues the run on the
-/// same thread (§4); the watchdog still bounds what follows it.
+/// same thread; the watchdog still bounds what follows it.
 #[test]
 fn a_hang_after_exit_from_an_exit_function_on_the_signal_path_ends_by_the_signal() {
     let fixture = Fixture::start(&[
@@ -391,7 +392,7 @@ fn unregistering_a_closure_that_already_ran_returns_false() {
     unregister_inside("reversed", &["ran B", "ran A: unregister returned false"]);
 }
 
-/// §6 and §7: a thousand fork-then-exec `Command`s (each running the fork
+/// A thousand fork-then-exec `Command`s (each running the fork
 /// handlers, which take the registry lock) while another thread registers
 /// and unregisters closures as fast as it can; then the signal path still
 /// works.
@@ -421,7 +422,7 @@ fn registering_a_closure_from_an_exit_function_is_an_error_without_deadlock() {
     }
 }
 
-/// §7: `unregister` removes the closure. `listen-then-forget SIG` registers
+/// `unregister` removes the closure. `listen-then-forget SIG` registers
 /// a closure (`ran forgotten`) for SIG and unregisters it; `first`, listing
 /// SIG too, keeps SIG hooked. However the process then ends, only `first`
 /// runs.
@@ -448,7 +449,7 @@ fn an_unregistered_closure_never_runs_on_a_signal_that_another_registration_hook
     forget_then_end("USR1", Ending::Signal(libc::SIGUSR1));
 }
 
-/// §3: a signal that no registration lists keeps its own action. Once the
+/// A signal that no registration lists keeps its own action. Once the
 /// last registration listing it is unregistered, exit-attr gives it back:
 /// the default action kills the process, and nothing runs or is logged.
 #[test]

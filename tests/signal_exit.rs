@@ -1,4 +1,4 @@
-//! §3.2, §4 and §5: a hooked signal runs every registered function once, in
+//! A hooked signal runs every registered function once, in
 //! reverse order of registration, logs one line, and the process then dies
 //! by that same signal. The first exit wins.
 
@@ -153,7 +153,7 @@ fn signals_during_a_normal_exit_from_another_thread_do_not_change_it() {
     }
 }
 
-/// §4, the first exit wins, without a race: `raises_term` returns only once
+/// The first exit wins, without a race: `raises_term` returns only once
 /// a SIGTERM has been delivered to a thread of the process and its handler
 /// has returned, so exit-attr has had the signal, while the normal exit's
 /// functions run, before `first` runs and before the exit is done. Whatever

@@ -52,7 +52,7 @@ pub struct Outcome {
     /// The fixture's process id.
     pub pid: i32,
     /// When the harness reaped the fixture (within a few milliseconds of its
-    /// end): for the one bound on time that the contract sets (§7's timeout).
+    /// end): for the one bound on time that the contract sets (the timeout's).
     pub reaped: Instant,
 }
 
@@ -143,16 +143,15 @@ impl Outcome {
         log_line(signal, self.pid)
     }
 
-    /// Asserts how a hooked signal ends a process (§3.2, §5): it died by
+    /// Asserts how a hooked signal ends a process: it died by
     /// `signal`, and stderr holds exactly one log line, the one for it.
     pub fn assert_died_by_hooked_signal(&self, signal: i32) {
         assert_eq!(self.signal(), Some(signal), "{self:#?}");
         self.assert_one_log_line(signal_name(signal));
     }
 
-    /// Asserts how a signal that exit-attr does not hook ends a process
-    /// (§3.3): it died by `signal`, no exit function ran, and nothing was
-    /// logged.
+    /// Asserts how a signal that exit-attr does not hook ends a process:
+    /// it died by `signal`, no exit function ran, and nothing was logged.
     pub fn assert_died_by_unhooked_signal(&self, signal: i32) {
         assert_eq!(self.signal(), Some(signal), "{self:#?}");
         assert!(self.ran().is_empty(), "{self:#?}");

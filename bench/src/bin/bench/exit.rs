@@ -1,4 +1,4 @@
-//! §4 At exit: the normal-exit hand-off alone. A program with one exit
+//! BENCHMARKS.md, section 4. At exit: the normal-exit hand-off alone. A program with one exit
 //! function that hooks SIGTERM returns from `main`; what does it cost to get
 //! from there to the end of that exit function, next to glibc running one
 //! `atexit` function? Measured with a warm dispatcher (`main` waited long

@@ -1,4 +1,4 @@
-//! §2 Signal to cleanup: from `kill()` in the harness to the first line of
+//! BENCHMARKS.md, section 2. Signal to cleanup: from `kill()` in the harness to the first line of
 //! the cleanup in the child, for exit-attr and for what a Rust user would
 //! otherwise pick.
 
@@ -32,7 +32,7 @@ struct Variant {
 /// faster than the plain `logfun = None` one.
 const ONE_ARENA: &[(&str, &str)] = &[("GLIBC_TUNABLES", "glibc.malloc.arena_max=1")];
 
-/// The index of ctrlc's row in [`VARIANTS`]: goal 2 of issue 13 is against
+/// The index of ctrlc's row in [`VARIANTS`]: the latency goals are against
 /// it (median and p99 at most ctrlc's).
 const CTRLC: usize = 2;
 

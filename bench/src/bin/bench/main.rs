@@ -1,4 +1,4 @@
-//! The benchmark harness of exit-attr (issues 5 and 13). One command:
+//! The benchmark harness of exit-attr. One command:
 //!
 //! ```sh
 //! cargo run --release -p exit-attr-bench --bin bench
@@ -11,18 +11,18 @@
 //! and `startup.svg` next to this package's `Cargo.toml`.
 //!
 //! Sections (the names `--only` takes):
-//! - `startup` (§1): whole-process wall time of one trivial program (`main`
+//! - `startup` (section 1 of BENCHMARKS.md): whole-process wall time of one trivial program (`main`
 //!   prints a line) with exit-attr, with ctrlc, with signal-hook, with one
 //!   raw thread blocked on a pipe (the floor of any dispatcher-thread
 //!   design) and with nothing; each also ending in `_exit(0)`, which leaves
 //!   out exit-attr's normal-exit hand-off; their threads, memory and sizes;
 //!   what creating the dispatcher thread costs, by the way it is created.
-//! - `latency` (§2): from `kill(SIGTERM)` to the cleanup's first line, for
+//! - `latency` (section 2 of BENCHMARKS.md): from `kill(SIGTERM)` to the cleanup's first line, for
 //!   exit-attr, the peers and the bare mechanisms.
-//! - `registration` (§3): registering and unregistering (closures, guards,
+//! - `registration` (section 3 of BENCHMARKS.md): registering and unregistering (closures, guards,
 //!   distinct `fn()` pointers and function items, a function again, glibc's
 //!   `atexit`) from 1, 2 and 8 threads; running N exit functions at exit.
-//! - `exit` (§4): the normal-exit hand-off alone, from `main` returning to
+//! - `exit` (section 4 of BENCHMARKS.md): the normal-exit hand-off alone, from `main` returning to
 //!   the end of the one exit function, with a warm and a cold dispatcher,
 //!   against glibc's `atexit`.
 //!

@@ -1,4 +1,4 @@
-//! §3 Registration: what registering and unregistering cost, from one and
+//! BENCHMARKS.md, section 3. Registration: what registering and unregistering cost, from one and
 //! several threads, and what running the exit functions costs at exit, each
 //! next to glibc's `atexit`.
 

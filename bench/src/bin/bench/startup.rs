@@ -1,4 +1,4 @@
-//! §1 Start-up: what linking exit-attr and registering one exit function
+//! BENCHMARKS.md, section 1. Start-up: what linking exit-attr and registering one exit function
 //! that hooks SIGTERM costs a whole process, next to the same trivial
 //! program with ctrlc, with signal-hook, and with nothing but one raw thread
 //! blocked on a pipe (the floor of any design with a dispatcher thread); and
