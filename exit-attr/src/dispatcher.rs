@@ -46,6 +46,8 @@ fn start() -> Result<(), (&'static str, io::Error)> {
         return Err(("start the dispatcher thread", e));
     }
     wake::go_live();
+    #[cfg(exit_attr_tsan)]
+    crate::tsan::start_acceptor();
     Ok(())
 }
 

@@ -234,6 +234,14 @@
 //! it is not run, and a chained handler there sees a `siginfo_t` that names
 //! the process itself as the sender. Other targets, such as Windows, get one
 //! `compile_error!`.
+//!
+//! Under ThreadSanitizer (`-Zsanitizer=thread`), which runs a signal handler
+//! only at a safe point of the thread the signal went to (never while that
+//! thread sleeps in `std::thread::sleep` or a futex wait), the thread that
+//! hooks a signal blocks it, and a thread of exit-attr's takes hooked
+//! signals: a program still runs its exit functions and dies by a hooked
+//! signal sent to it. A hooked signal a thread sends itself (`raise`) stays
+//! pending there while that thread blocks it.
 
 #![warn(missing_docs)]
 
@@ -281,6 +289,8 @@ mod handler;
 mod log;
 #[cfg(unix)]
 mod run;
+#[cfg(all(unix, exit_attr_tsan))]
+mod tsan;
 #[cfg(unix)]
 mod wake;
 // Paths: the signal path's thread, the normal exit, fork.

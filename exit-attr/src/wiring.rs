@@ -55,7 +55,10 @@ fn hook(signal: Signal) -> Result<(), Error> {
         signal: Some(signal),
         source,
     })?;
-    handler::install(signal)
+    handler::install(signal)?;
+    #[cfg(exit_attr_tsan)]
+    crate::tsan::route_to_acceptor(signal);
+    Ok(())
 }
 
 /// A closure taken back from the registry to run in a guard's drop.

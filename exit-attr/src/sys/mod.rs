@@ -17,6 +17,8 @@ pub(crate) use errno::{ErrnoGuard, thread_id};
 pub(crate) use exit::on_exit_handler;
 pub(crate) use futex::{wait_while_equal, wake_all};
 pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
+#[cfg(exit_attr_tsan)]
+pub(crate) use signals::suspend;
 pub(crate) use signals::{
     SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, install_handler, raise_default,
     restore_action, send_to_current_thread, sender_pid, sender_uid, thread_mask,

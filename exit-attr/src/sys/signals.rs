@@ -34,6 +34,29 @@ impl SigSet {
             SigSet(set.assume_init())
         }
     }
+
+    /// The set of every signal except `signals`.
+    #[cfg(exit_attr_tsan)]
+    pub(crate) fn full_except(signals: impl IntoIterator<Item = c_int>) -> SigSet {
+        let mut set = SigSet::full();
+        for signal in signals {
+            // SAFETY: the set is initialised; sigdelset only fails for an
+            // invalid signal number, which it leaves alone.
+            unsafe { libc::sigdelset(&mut set.0, signal) };
+        }
+        set
+    }
+}
+
+/// Replaces the calling thread's mask with `mask` until a signal handler
+/// runs (or, under ThreadSanitizer, a signal arrives), then puts the mask
+/// back: unblocking and waiting at once, so that no signal is taken between
+/// the two.
+#[cfg(exit_attr_tsan)]
+pub(crate) fn suspend(mask: &SigSet) {
+    // SAFETY: `mask` is a valid signal set; sigsuspend always returns -1
+    // (EINTR) once a handler has run.
+    unsafe { libc::sigsuspend(&mask.0) };
 }
 
 /// Changes the calling thread's signal mask (`how` is `SIG_BLOCK`,
