@@ -5,7 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
-use crate::registry::{Callback, Entry, Label};
+use crate::registry::{Entry, Identity, Label};
 use crate::signal::Signal;
 use crate::sys;
 use crate::wiring;
@@ -33,13 +33,14 @@ where
     // A panic here would be a bug of exit-attr's: contain it, as a panic
     // before `main` aborts the process.
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        let identity = Identity::of(&fun);
         let entry = Entry {
-            callback: Callback::function(fun),
+            callback: Box::new(fun),
             label: Label::Name(name),
             signals: signals.iter().copied().collect(),
             log,
         };
-        wiring::register(entry, signals)
+        wiring::register(entry, identity, signals)
     }));
     let message = match outcome {
         Ok(Ok(_)) => return,

@@ -1,7 +1,7 @@
 //! Closures as exit functions, and the handle that unregisters them.
 
 use crate::error::Error;
-use crate::registry::{Callback, Entry, Key, Label, Log};
+use crate::registry::{Entry, Key, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -44,12 +44,12 @@ where
     F: FnOnce() + Send + 'static,
 {
     let entry = Entry {
-        callback: Callback::Closure(Box::new(f)),
+        callback: Box::new(f),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
         log: Log::Default,
     };
-    wiring::register(entry, signals).map(|key| ExitHandle { key })
+    wiring::register(entry, None, signals).map(|key| ExitHandle { key })
 }
 
 /// A registered exit closure, returned by [`register_exit_closure`].

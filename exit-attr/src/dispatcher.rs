@@ -31,8 +31,13 @@ use crate::wake::{self, Message};
 /// Starts the dispatcher if this process has none. The caller holds the
 /// registry lock, so two registrations never start two dispatchers.
 /// On failure, says what could not be done.
+///
+/// Cheap when it is running: an atomic load, no system call. (A child
+/// forked by a raw `fork` system call, which runs no fork handler, inherits
+/// the parent's channel and is taken to have a dispatcher; its signal
+/// handler knows better, and ends such a child by the signal.)
 pub(crate) fn ensure_running() -> Result<(), (&'static str, io::Error)> {
-    if wake::is_live() {
+    if wake::is_started() {
         return Ok(());
     }
     start()
@@ -77,6 +82,12 @@ extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
                     }
                 }
                 wake::normal_exit_done();
+                // The process is exiting, and the first exit won: nothing is
+                // left for this thread to do. Ending it now spares the exit
+                // the wake-up of an idle thread that the process's end
+                // would otherwise need to stop it. The channel stays live:
+                // signals that come later are written and ignored.
+                return std::ptr::null_mut();
             }
             Message::Signal(info) => act_on(info, Ending::Die),
             Message::Chained { info, flags } => act_on(info, Ending::Reply(flags)),

@@ -1,7 +1,7 @@
 //! The function form: registering a function at run time.
 
 use crate::error::Error;
-use crate::registry::{Callback, Entry, Label, Log};
+use crate::registry::{Entry, Identity, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -65,11 +65,12 @@ pub fn register_exit_fun<F>(fun: F, signals: &[Signal]) -> Result<(), Error>
 where
     F: Fn() + Send + Sync + 'static,
 {
+    let identity = Identity::of(&fun);
     let entry = Entry {
-        callback: Callback::function(fun),
+        callback: Box::new(fun),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
         log: Log::Default,
     };
-    wiring::register(entry, signals).map(drop)
+    wiring::register(entry, identity, signals).map(drop)
 }

@@ -2,7 +2,7 @@
 //! process ends, whichever comes first.
 
 use crate::error::Error;
-use crate::registry::{Callback, Entry, Key, Label, Log};
+use crate::registry::{Entry, Key, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -68,12 +68,12 @@ where
     F: FnOnce() + Send + 'static,
 {
     let entry = Entry {
-        callback: Callback::Closure(Box::new(f)),
+        callback: Box::new(f),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
         log: Log::Default,
     };
-    wiring::register(entry, signals).map(|key| ExitGuard { key })
+    wiring::register(entry, None, signals).map(|key| ExitGuard { key })
 }
 
 /// A closure that runs when this guard is dropped, unless the process's

@@ -38,27 +38,10 @@ impl fmt::Display for Label {
     }
 }
 
-/// What to call.
-pub(crate) enum Callback {
-    /// A function (or a closure meant as one): registering the same one again
-    /// finds this registration, when it has an [`Identity`].
-    Function {
-        call: Box<dyn Fn() + Send + Sync>,
-        identity: Option<Identity>,
-    },
-    /// A closure registered as such: never merged with another.
-    Closure(Box<dyn FnOnce() + Send>),
-}
-
-impl Callback {
-    /// A function, with the identity its type gives it.
-    pub(crate) fn function<F: Fn() + Send + Sync + 'static>(fun: F) -> Callback {
-        Callback::Function {
-            identity: Identity::of(&fun),
-            call: Box::new(fun),
-        }
-    }
-}
+/// What to call, once: a function or a closure. One box, with no other
+/// field beside it, to keep the registry's slots small: registering many
+/// closures is dominated by the memory the slots take.
+pub(crate) type Callback = Box<dyn FnOnce() + Send>;
 
 /// What makes two registered functions the same function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,7 +59,7 @@ impl Identity {
     /// The identity of `fun`, or `None` for a closure that captures: two such
     /// closures of one type may hold different data, so each registration of
     /// one stands alone.
-    fn of<F: 'static>(fun: &F) -> Option<Identity> {
+    pub(crate) fn of<F: 'static>(fun: &F) -> Option<Identity> {
         if size_of::<F>() == 0 {
             return Some(Identity::Type(TypeId::of::<F>()));
         }
@@ -126,18 +109,39 @@ pub(crate) struct Removed {
     pub(crate) released: SignalSet,
 }
 
-/// A slot of the slab. Links are `u32` to keep nodes small: registering many
-/// closures is dominated by the memory the slab touches.
+/// A slot of the slab. Links are four bytes to keep nodes small:
+/// registering many closures is dominated by the page faults on the memory
+/// the slab touches.
 struct Node {
     entry: Option<Entry>,
     generation: u32,
-    previous: Option<u32>,
-    next: Option<u32>,
+    previous: Link,
+    next: Link,
 }
 
-/// A slot index as stored in a link.
-fn link(slot: usize) -> u32 {
-    u32::try_from(slot).expect("fewer than 2^32 registrations")
+/// A slot index as stored in a node, or none.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Link(u32);
+
+impl Link {
+    const NONE: Link = Link(u32::MAX);
+
+    fn to(slot: usize) -> Link {
+        Link(
+            u32::try_from(slot)
+                .ok()
+                .filter(|&s| s != u32::MAX)
+                .expect("fewer than 2^32 - 1 registrations"),
+        )
+    }
+
+    fn from(slot: Option<usize>) -> Link {
+        slot.map_or(Link::NONE, Link::to)
+    }
+
+    fn slot(self) -> Option<usize> {
+        (self != Link::NONE).then_some(self.0 as usize)
+    }
 }
 
 pub(crate) struct Registry {
@@ -179,18 +183,19 @@ impl Registry {
         }
     }
 
-    /// Adds `entry` as the newest registration or, for a function registered
-    /// before, adds its signals to that registration, which keeps its place
-    /// in the order. Fails once the exit functions have started.
-    pub(crate) fn insert(&mut self, entry: Entry) -> Result<Key, Error> {
+    /// Adds `entry` as the newest registration or, for a function with an
+    /// `identity` registered before, adds its signals to that registration,
+    /// which keeps its place in the order. Fails once the exit functions have
+    /// started.
+    pub(crate) fn insert(
+        &mut self,
+        entry: Entry,
+        identity: Option<Identity>,
+    ) -> Result<Key, Error> {
         if self.closed {
             return Err(Error::ExitInProgress);
         }
-        let Callback::Function {
-            identity: Some(identity),
-            ..
-        } = entry.callback
-        else {
+        let Some(identity) = identity else {
             return Ok(self.push(entry));
         };
         let known = self.functions.as_ref().and_then(|f| f.get(&identity));
@@ -302,8 +307,8 @@ impl Registry {
         let node = Node {
             entry: Some(entry),
             generation: 0,
-            previous: self.tail.map(link),
-            next: None,
+            previous: Link::from(self.tail),
+            next: Link::NONE,
         };
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -317,7 +322,7 @@ impl Registry {
             }
         };
         match self.tail {
-            Some(tail) => self.nodes[tail].next = Some(link(slot)),
+            Some(tail) => self.nodes[tail].next = Link::to(slot),
             None => self.head = Some(slot),
         }
         self.tail = Some(slot);
@@ -332,14 +337,15 @@ impl Registry {
         let node = &mut self.nodes[slot];
         let entry = node.entry.take()?;
         node.generation = node.generation.wrapping_add(1);
-        let (previous, next) = (node.previous.take(), node.next.take());
-        match previous {
-            Some(previous) => self.nodes[previous as usize].next = next,
-            None => self.head = next.map(|n| n as usize),
+        let previous = std::mem::replace(&mut node.previous, Link::NONE);
+        let next = std::mem::replace(&mut node.next, Link::NONE);
+        match previous.slot() {
+            Some(previous) => self.nodes[previous].next = next,
+            None => self.head = next.slot(),
         }
-        match next {
-            Some(next) => self.nodes[next as usize].previous = previous,
-            None => self.tail = previous.map(|p| p as usize),
+        match next.slot() {
+            Some(next) => self.nodes[next].previous = previous,
+            None => self.tail = previous.slot(),
         }
         // Once closed, slots are never reused, so that taking the next exit
         // function never allocates between a signal and its exit functions.
@@ -351,7 +357,7 @@ impl Registry {
 
     /// The registrations waiting to run, oldest first.
     fn entries(&self) -> impl Iterator<Item = &Entry> {
-        std::iter::successors(self.head, |&slot| self.nodes[slot].next.map(|n| n as usize))
+        std::iter::successors(self.head, |&slot| self.nodes[slot].next.slot())
             .filter_map(|slot| self.nodes[slot].entry.as_ref())
     }
 }
@@ -432,11 +438,26 @@ mod tests {
     }
 
     fn closure(signals: &[Signal]) -> Entry {
-        entry(Callback::Closure(Box::new(|| {})), signals, Log::Silent)
+        entry(Box::new(|| {}), signals, Log::Silent)
     }
 
-    fn function<F: Fn() + Send + Sync + 'static>(function: F, signals: &[Signal]) -> Entry {
-        entry(Callback::function(function), signals, Log::Silent)
+    /// A function's entry and identity, as the function form makes them.
+    fn function<F: Fn() + Send + Sync + 'static>(
+        function: F,
+        signals: &[Signal],
+    ) -> (Entry, Option<Identity>) {
+        let identity = Identity::of(&function);
+        (entry(Box::new(function), signals, Log::Silent), identity)
+    }
+
+    /// Registers a function.
+    fn add<F: Fn() + Send + Sync + 'static>(
+        registry: &mut Registry,
+        f: F,
+        signals: &[Signal],
+    ) -> Key {
+        let (entry, identity) = function(f, signals);
+        registry.insert(entry, identity).unwrap()
     }
 
     fn listeners(registry: &Registry, signal: Signal) -> u32 {
@@ -470,9 +491,9 @@ mod tests {
     #[test]
     fn a_function_registered_again_is_merged_and_keeps_its_place() {
         let mut registry = Registry::new();
-        let first = registry.insert(function(one, &[TERM])).unwrap();
-        registry.insert(named("between", &[])).unwrap();
-        let again = registry.insert(function(one, &[TERM, INT])).unwrap();
+        let first = add(&mut registry, one, &[TERM]);
+        registry.insert(named("between", &[]), None).unwrap();
+        let again = add(&mut registry, one, &[TERM, INT]);
         assert_eq!(first, again);
         assert_eq!(registry.entries().count(), 2);
         let merged = registry.entries().next().unwrap();
@@ -485,10 +506,10 @@ mod tests {
     #[test]
     fn distinct_functions_and_closures_are_never_merged() {
         let mut registry = Registry::new();
-        let a = registry.insert(function(one, &[TERM])).unwrap();
-        let b = registry.insert(function(two, &[TERM])).unwrap();
-        let c = registry.insert(closure(&[TERM])).unwrap();
-        let d = registry.insert(closure(&[TERM])).unwrap();
+        let a = add(&mut registry, one, &[TERM]);
+        let b = add(&mut registry, two, &[TERM]);
+        let c = registry.insert(closure(&[TERM]), None).unwrap();
+        let d = registry.insert(closure(&[TERM]), None).unwrap();
         assert_eq!(registry.entries().count(), 4);
         assert!(a != b && b != c && c != d);
         assert_eq!(listeners(&registry, TERM), 4);
@@ -522,13 +543,9 @@ mod tests {
         assert_eq!(Identity::of(&capturing), None);
         let mut registry = Registry::new();
         let path = String::from("/tmp/a");
-        let first = registry
-            .insert(function(move || assert!(!path.is_empty()), &[]))
-            .unwrap();
+        let first = add(&mut registry, move || assert!(!path.is_empty()), &[]);
         let path = String::from("/tmp/b");
-        let second = registry
-            .insert(function(move || assert!(!path.is_empty()), &[]))
-            .unwrap();
+        let second = add(&mut registry, move || assert!(!path.is_empty()), &[]);
         assert_ne!(first, second);
         assert_eq!(registry.entries().count(), 2);
     }
@@ -536,8 +553,8 @@ mod tests {
     #[test]
     fn removing_reports_only_the_signals_nobody_lists_any_more() {
         let mut registry = Registry::new();
-        let term_int = registry.insert(closure(&[TERM, INT])).unwrap();
-        let term = registry.insert(closure(&[TERM])).unwrap();
+        let term_int = registry.insert(closure(&[TERM, INT]), None).unwrap();
+        let term = registry.insert(closure(&[TERM]), None).unwrap();
         let removed = registry.remove(term_int).unwrap();
         assert_eq!(removed.released, set(&[INT]));
         assert_eq!(listeners(&registry, TERM), 1);
@@ -549,8 +566,8 @@ mod tests {
     #[test]
     fn a_signal_still_listed_by_a_function_is_not_released() {
         let mut registry = Registry::new();
-        registry.insert(function(one, &[HUP])).unwrap();
-        let closure = registry.insert(closure(&[HUP])).unwrap();
+        add(&mut registry, one, &[HUP]);
+        let closure = registry.insert(closure(&[HUP]), None).unwrap();
         assert_eq!(registry.remove(closure).unwrap().released, set(&[]));
         assert_eq!(listeners(&registry, HUP), 1);
     }
@@ -561,7 +578,7 @@ mod tests {
         let names = ["a", "b", "c", "d", "e"];
         let keys: Vec<Key> = names
             .iter()
-            .map(|name| registry.insert(named(name, &[])).unwrap())
+            .map(|name| registry.insert(named(name, &[]), None).unwrap())
             .collect();
         for index in [2, 0, 4] {
             assert!(registry.remove(keys[index]).is_some());
@@ -573,9 +590,9 @@ mod tests {
     #[test]
     fn a_reused_slot_gets_a_new_generation_and_the_old_key_misses() {
         let mut registry = Registry::new();
-        let first = registry.insert(named("first", &[])).unwrap();
+        let first = registry.insert(named("first", &[]), None).unwrap();
         registry.remove(first).unwrap();
-        let second = registry.insert(named("second", &[])).unwrap();
+        let second = registry.insert(named("second", &[]), None).unwrap();
         assert_eq!(first.slot, second.slot);
         assert_ne!(first, second);
         assert!(
@@ -589,7 +606,7 @@ mod tests {
     fn taking_runs_newest_first_and_closes_the_registry() {
         let mut registry = Registry::new();
         for name in ["old", "middle", "new"] {
-            registry.insert(named(name, &[TERM])).unwrap();
+            registry.insert(named(name, &[TERM]), None).unwrap();
         }
         let taken: Vec<_> = std::iter::from_fn(|| registry.take_next())
             .map(|entry| entry.label.to_string())
@@ -604,21 +621,21 @@ mod tests {
         );
         assert!(registry.is_closed());
         assert!(matches!(
-            registry.insert(named("late", &[])),
+            registry.insert(named("late", &[]), None),
             Err(Error::ExitInProgress)
         ));
         // A slot freed after closing is not reused (no allocation on the
         // exit path), and a reopened registry accepts registrations again.
         assert!(registry.free.is_empty());
         registry.reopen();
-        assert!(registry.insert(named("after fork", &[])).is_ok());
+        assert!(registry.insert(named("after fork", &[]), None).is_ok());
     }
 
     #[test]
     fn a_removed_entry_is_never_taken() {
         let mut registry = Registry::new();
-        registry.insert(named("kept", &[])).unwrap();
-        let gone = registry.insert(named("gone", &[])).unwrap();
+        registry.insert(named("kept", &[]), None).unwrap();
+        let gone = registry.insert(named("gone", &[]), None).unwrap();
         registry.remove(gone).unwrap();
         let taken: Vec<_> = std::iter::from_fn(|| registry.take_next())
             .map(|entry| entry.label.to_string())
@@ -634,18 +651,24 @@ mod tests {
     #[test]
     fn log_functions_are_distinct_in_order_and_only_for_the_signal() {
         let mut registry = Registry::new();
-        let closure = || Callback::Closure(Box::new(|| {}));
+        let closure = || -> Callback { Box::new(|| {}) };
         registry
-            .insert(entry(Callback::function(one), &[TERM], Log::To(log_b)))
+            .insert(
+                entry(Box::new(one), &[TERM], Log::To(log_b)),
+                Identity::of(&one),
+            )
             .unwrap();
         registry
-            .insert(entry(Callback::function(two), &[TERM, INT], Log::To(log_a)))
+            .insert(
+                entry(Box::new(two), &[TERM, INT], Log::To(log_a)),
+                Identity::of(&two),
+            )
             .unwrap();
         registry
-            .insert(entry(closure(), &[TERM], Log::To(log_b)))
+            .insert(entry(closure(), &[TERM], Log::To(log_b)), None)
             .unwrap();
         registry
-            .insert(entry(closure(), &[TERM], Log::Silent))
+            .insert(entry(closure(), &[TERM], Log::Silent), None)
             .unwrap();
         let addresses =
             |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
@@ -658,15 +681,15 @@ mod tests {
     #[test]
     fn the_default_log_function_is_looked_up_and_counted_once() {
         let mut registry = Registry::new();
-        let closure = || Callback::Closure(Box::new(|| {}));
+        let closure = || -> Callback { Box::new(|| {}) };
         registry
-            .insert(entry(closure(), &[TERM], Log::Default))
+            .insert(entry(closure(), &[TERM], Log::Default), None)
             .unwrap();
         registry
-            .insert(entry(closure(), &[TERM], Log::Default))
+            .insert(entry(closure(), &[TERM], Log::Default), None)
             .unwrap();
         registry
-            .insert(entry(closure(), &[TERM], Log::To(log_a)))
+            .insert(entry(closure(), &[TERM], Log::To(log_a)), None)
             .unwrap();
         let addresses =
             |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::log::report;
-use crate::registry::{self, Callback, Entry};
+use crate::registry::{self, Entry};
 use crate::state;
 use crate::sys;
 
@@ -96,10 +96,7 @@ fn run_one(entry: Entry) {
     let Entry {
         callback, label, ..
     } = entry;
-    let outcome = match callback {
-        Callback::Function { call, .. } => panic::catch_unwind(AssertUnwindSafe(call)),
-        Callback::Closure(closure) => panic::catch_unwind(AssertUnwindSafe(closure)),
-    };
+    let outcome = panic::catch_unwind(AssertUnwindSafe(callback));
     if let Err(payload) = outcome {
         let message = panic_message(payload.as_ref());
         report(format_args!(

@@ -9,23 +9,28 @@ use crate::dispatcher;
 use crate::error::Error;
 use crate::fork;
 use crate::handler;
-use crate::registry::{self, Callback, Entry, Key};
+use crate::registry::{self, Callback, Entry, Identity, Key};
 use crate::signal::{Signal, SignalSet};
 use crate::state::{self, DropRun};
 
-/// Registers `entry` (or adds its signals to the same function's earlier
-/// registration) and hooks every signal it lists.
+/// Registers `entry` (or, for a function with an `identity`, adds its
+/// signals to the same function's earlier registration) and hooks every
+/// signal it lists.
 ///
 /// On an `Err` about a signal, the registration stays in place for normal
 /// exit and for the signals that were hooked.
-pub(crate) fn register(entry: Entry, signals: &[Signal]) -> Result<Key, Error> {
+pub(crate) fn register(
+    entry: Entry,
+    identity: Option<Identity>,
+    signals: &[Signal],
+) -> Result<Key, Error> {
     let mut registry = registry::lock();
     if registry.is_closed() {
         return Err(Error::ExitInProgress);
     }
     at_exit::ensure_registered()?;
     fork::ensure_registered()?;
-    let key = registry.insert(entry)?;
+    let key = registry.insert(entry, identity)?;
     // The dispatcher runs a normal exit's functions too (the exiting thread's
     // thread-locals are gone by then): start it now, while the program
     // starts, rather than on the exit's critical path. If it cannot start, a
@@ -69,7 +74,7 @@ fn hook(signal: Signal) -> Result<(), Error> {
 /// that one of them arriving meanwhile still waits for the closure to finish
 /// instead of ending the process at once.
 pub(crate) struct TakenBack {
-    closure: Option<Box<dyn FnOnce() + Send>>,
+    closure: Option<Callback>,
     released: SignalSet,
     _running: DropRun,
 }
@@ -95,13 +100,8 @@ pub(crate) fn take_back(key: Key) -> Option<TakenBack> {
     let removed = registry.remove(key)?;
     let running = state::drop_run();
     drop(registry);
-    let closure = match removed.entry.callback {
-        Callback::Closure(closure) => Some(closure),
-        // Guards register closures only.
-        Callback::Function { .. } => None,
-    };
     Some(TakenBack {
-        closure,
+        closure: Some(removed.entry.callback),
         released: removed.released,
         _running: running,
     })
