@@ -145,3 +145,48 @@ fn the_dynamic_example_cleans_up_what_is_still_registered() {
         assert!(!PathBuf::from(path).exists(), "{path} was left behind");
     }
 }
+
+/// The examples a newcomer runs first are a package of their own, so that
+/// `cargo run --example tour` builds exit-attr, its attribute crate and their
+/// build-time dependencies, and nothing of the test suite's (loom, trybuild,
+/// tokio, ...): the README's "Try it" promises it.
+#[test]
+fn the_tour_builds_only_exit_attr_and_what_it_needs() {
+    let output = common::output_within(
+        std::process::Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "tree",
+                "--package",
+                "exit-attr-examples",
+                "--edges",
+                "normal,build,dev",
+                "--prefix",
+                "none",
+                "--offline",
+                "--locked",
+            ]),
+        common::TIMEOUT,
+    );
+    assert!(output.status.success(), "{output:?}");
+    let mut crates: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    crates.sort_unstable();
+    crates.dedup();
+    assert_eq!(
+        crates,
+        [
+            "exit-attr",
+            "exit-attr-examples",
+            "exit-attr-macros",
+            "libc",
+            "proc-macro2",
+            "quote",
+            "syn",
+            "unicode-ident"
+        ]
+    );
+}
