@@ -5,7 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
-use crate::registry::{Entry, Identity, Label};
+use crate::registry::{Callback, Entry, Identity, Label};
 use crate::signal::Signal;
 use crate::sys;
 use crate::wiring;
@@ -35,7 +35,7 @@ where
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         let identity = Identity::of(&fun);
         let entry = Entry {
-            callback: Box::new(fun),
+            callback: Callback::new(fun),
             label: Label::Name(name),
             signals: signals.iter().copied().collect(),
             log,

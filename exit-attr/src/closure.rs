@@ -1,7 +1,7 @@
 //! Closures as exit functions, and the handle that unregisters them.
 
 use crate::error::Error;
-use crate::registry::{Entry, Key, Label, Log};
+use crate::registry::{Callback, Entry, Key, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -44,7 +44,7 @@ where
     F: FnOnce() + Send + 'static,
 {
     let entry = Entry {
-        callback: Box::new(f),
+        callback: Callback::new(f),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
         log: Log::Default,

@@ -1,7 +1,7 @@
 //! The function form: registering a function at run time.
 
 use crate::error::Error;
-use crate::registry::{Entry, Identity, Label, Log};
+use crate::registry::{Callback, Entry, Identity, Label, Log};
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -67,7 +67,7 @@ where
 {
     let identity = Identity::of(&fun);
     let entry = Entry {
-        callback: Box::new(fun),
+        callback: Callback::new(fun),
         label: Label::Caller(std::panic::Location::caller()),
         signals: signals.iter().copied().collect(),
         log: Log::Default,

@@ -278,7 +278,9 @@ mod signal;
 // The process's exit state.
 #[cfg(unix)]
 mod state;
-// Data: the registrations.
+// Data: the registrations, and what each calls.
+#[cfg(unix)]
+mod callback;
 #[cfg(unix)]
 mod registry;
 // Mechanisms: waking the dispatcher, the signal handler, the log line,

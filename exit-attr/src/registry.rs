@@ -38,10 +38,7 @@ impl fmt::Display for Label {
     }
 }
 
-/// What to call, once: a function or a closure. One box, with no other
-/// field beside it, to keep the registry's slots small: registering many
-/// closures is dominated by the memory the slots take.
-pub(crate) type Callback = Box<dyn FnOnce() + Send>;
+pub(crate) use crate::callback::Callback;
 
 /// What makes two registered functions the same function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -438,7 +435,7 @@ mod tests {
     }
 
     fn closure(signals: &[Signal]) -> Entry {
-        entry(Box::new(|| {}), signals, Log::Silent)
+        entry(Callback::new(|| {}), signals, Log::Silent)
     }
 
     /// A function's entry and identity, as the function form makes them.
@@ -447,7 +444,10 @@ mod tests {
         signals: &[Signal],
     ) -> (Entry, Option<Identity>) {
         let identity = Identity::of(&function);
-        (entry(Box::new(function), signals, Log::Silent), identity)
+        (
+            entry(Callback::new(function), signals, Log::Silent),
+            identity,
+        )
     }
 
     /// Registers a function.
@@ -535,7 +535,7 @@ mod tests {
         let pointer: fn() = one;
         assert_eq!(
             Identity::of(&pointer),
-            Some(Identity::Address(one as fn() as usize))
+            Some(Identity::Address(pointer as usize))
         );
         // A closure that captures has no identity: each registration stands alone.
         let captured = String::from("x");
@@ -648,19 +648,27 @@ mod tests {
         std::hint::black_box(1);
     }
 
+    /// `log_a` and `log_b` as pointers, each taken once: Rust does not
+    /// promise that two pointers to one function are equal (Miri makes
+    /// them differ), and the registry tells log functions apart by value.
+    fn log_pointers() -> [fn(&str); 2] {
+        [log_a, log_b]
+    }
+
     #[test]
     fn log_functions_are_distinct_in_order_and_only_for_the_signal() {
+        let [log_a, log_b] = log_pointers();
         let mut registry = Registry::new();
-        let closure = || -> Callback { Box::new(|| {}) };
+        let closure = || Callback::new(|| {});
         registry
             .insert(
-                entry(Box::new(one), &[TERM], Log::To(log_b)),
+                entry(Callback::new(one), &[TERM], Log::To(log_b)),
                 Identity::of(&one),
             )
             .unwrap();
         registry
             .insert(
-                entry(Box::new(two), &[TERM, INT], Log::To(log_a)),
+                entry(Callback::new(two), &[TERM, INT], Log::To(log_a)),
                 Identity::of(&two),
             )
             .unwrap();
@@ -672,7 +680,7 @@ mod tests {
             .unwrap();
         let addresses =
             |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
-        let (a, b) = (log_a as fn(&str) as usize, log_b as fn(&str) as usize);
+        let (a, b) = (log_a as usize, log_b as usize);
         assert_eq!(addresses(registry.logfuns_for(TERM, None)), [b, a]);
         assert_eq!(addresses(registry.logfuns_for(INT, None)), [a]);
         assert_eq!(addresses(registry.logfuns_for(HUP, None)), []);
@@ -680,8 +688,9 @@ mod tests {
 
     #[test]
     fn the_default_log_function_is_looked_up_and_counted_once() {
+        let [log_a, log_b] = log_pointers();
         let mut registry = Registry::new();
-        let closure = || -> Callback { Box::new(|| {}) };
+        let closure = || Callback::new(|| {});
         registry
             .insert(entry(closure(), &[TERM], Log::Default), None)
             .unwrap();
@@ -693,7 +702,7 @@ mod tests {
             .unwrap();
         let addresses =
             |logfuns: LogFuns| -> Vec<usize> { logfuns.iter().map(|f| f as usize).collect() };
-        let (a, b) = (log_a as fn(&str) as usize, log_b as fn(&str) as usize);
+        let (a, b) = (log_a as usize, log_b as usize);
         // Two registrations with the default: one line.
         assert_eq!(addresses(registry.logfuns_for(TERM, Some(log_b))), [b, a]);
         // The default is the function another registration named: one call.

@@ -96,7 +96,7 @@ fn run_one(entry: Entry) {
     let Entry {
         callback, label, ..
     } = entry;
-    let outcome = panic::catch_unwind(AssertUnwindSafe(callback));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| callback.call()));
     if let Err(payload) = outcome {
         let message = panic_message(payload.as_ref());
         report(format_args!(

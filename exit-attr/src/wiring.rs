@@ -82,7 +82,7 @@ pub(crate) struct TakenBack {
 impl TakenBack {
     pub(crate) fn run(mut self) {
         if let Some(closure) = self.closure.take() {
-            closure();
+            closure.call();
         }
     }
 }
