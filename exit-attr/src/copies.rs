@@ -86,7 +86,10 @@ impl ChainInfo {
 
     /// The record, as the `siginfo_t` pointer a handler takes.
     pub(crate) fn as_siginfo(&mut self) -> *mut libc::siginfo_t {
-        &mut self.info
+        // A pointer to the whole record, not to its `info` field: the
+        // handler that receives it reads the tail too, which a pointer
+        // derived from `&mut self.info` would not permit.
+        std::ptr::from_mut(self).cast::<libc::siginfo_t>()
     }
 }
 
@@ -146,7 +149,10 @@ mod tests {
         }
         // SAFETY: plain data, valid when zeroed.
         let frame: Frame = unsafe { mem::zeroed() };
+        // The pointer is to the whole frame (its first field is the
+        // siginfo_t), so that the bytes after the siginfo_t may be read.
+        let info = std::ptr::from_ref(&frame).cast::<libc::siginfo_t>();
         // SAFETY: 64 readable bytes follow the siginfo_t.
-        assert_eq!(unsafe { chained_by_copy(&frame.info) }, None);
+        assert_eq!(unsafe { chained_by_copy(info) }, None);
     }
 }
