@@ -234,7 +234,10 @@ impl Fixture {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .env("RUST_BACKTRACE", "0");
+            .env("RUST_BACKTRACE", "0")
+            // Its own process group, so that a failed test also kills the
+            // children the fixture forked (see `kill_hard`).
+            .process_group(0);
         // SAFETY: setrlimit is async-signal-safe; no core files from SIGQUIT.
         unsafe {
             command.pre_exec(|| {
@@ -514,8 +517,12 @@ impl Fixture {
         })
     }
 
+    /// Kills the fixture and whatever it forked, which a failing test would
+    /// otherwise leave running.
     fn kill_hard(&mut self) {
-        let _ = self.child.kill();
+        // SAFETY: killpg takes plain integers; the group is the fixture's
+        // own (`process_group(0)` at spawn), and it is not reaped yet.
+        unsafe { libc::killpg(self.pid(), libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
