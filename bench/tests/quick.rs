@@ -65,6 +65,7 @@ fn quick_mode_runs_every_variant_and_prints_the_tables() {
         "## 3. Registration",
         "| register_exit_closure(.., &[])",
         "| register_exit_closure(.., &[]), batches of 1000",
+        "| register_exit_closure(.., &[]), 4-word capture (boxed)",
         "| register_exit_closure(.., &[SIGTERM])",
         "| exit_guard(.., &[]) (unregistration: the guard's drop)",
         "| register_exit_fun, distinct fn() pointers",

@@ -11,7 +11,7 @@
 //! pointing into memory that moves.
 
 use std::any::TypeId;
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
@@ -195,14 +195,24 @@ impl Registry {
         let Some(identity) = identity else {
             return Ok(self.push(entry));
         };
-        let known = self.functions.as_ref().and_then(|f| f.get(&identity));
-        let Some(&slot) = known else {
-            let key = self.push(entry);
-            self.functions
-                .get_or_insert_with(HashMap::default)
-                .insert(identity, key.slot);
-            return Ok(key);
+        // Out of `self` while it is used, so that one lookup serves both
+        // the known function and the new one.
+        let mut functions = self.functions.take().unwrap_or_default();
+        let key = match functions.entry(identity) {
+            hash_map::Entry::Vacant(vacant) => {
+                let key = self.push(entry);
+                vacant.insert(key.slot);
+                key
+            }
+            hash_map::Entry::Occupied(known) => self.merge(*known.get(), &entry),
         };
+        self.functions = Some(functions);
+        Ok(key)
+    }
+
+    /// Adds the signals of `entry` to the registration in `slot`, of the
+    /// same function.
+    fn merge(&mut self, slot: usize, entry: &Entry) -> Key {
         let node = &mut self.nodes[slot];
         let generation = node.generation;
         let added = match &mut node.entry {
@@ -214,7 +224,7 @@ impl Registry {
             None => SignalSet::default(),
         };
         self.listen(added);
-        Ok(Key { slot, generation })
+        Key { slot, generation }
     }
 
     /// Removes the registration named by `key`, if it is still waiting to

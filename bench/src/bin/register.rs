@@ -5,7 +5,9 @@
 //!
 //! Kinds:
 //! - `closure`: `register_exit_closure` of a closure that captures a `usize`
-//!   (one small allocation), with no signal;
+//!   (kept inline by exit-attr: no allocation), with no signal;
+//! - `closure-large`: the same with a closure that captures four `usize`s,
+//!   more than exit-attr keeps inline, so that each registration allocates;
 //! - `closure-sigterm`: the same, listing SIGTERM (already hooked by a first
 //!   registration, so no `sigaction` is timed);
 //! - `closure-batch`: `closure` in batches of 1000: register 1000, unregister
@@ -163,6 +165,7 @@ extern "C" fn atexit_noop() {
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Closure,
+    ClosureLarge,
     ClosureSigterm,
     ClosureBatch,
     Guard,
@@ -226,6 +229,19 @@ fn run_thread(
                         black_box(i);
                     },
                     signals,
+                )
+                .expect("register a closure");
+                handles.push(handle);
+            }
+        }
+        Kind::ClosureLarge => {
+            for i in 0..ops {
+                let words = [i; 4];
+                let handle = register_exit_closure(
+                    move || {
+                        black_box(words);
+                    },
+                    &[],
                 )
                 .expect("register a closure");
                 handles.push(handle);
@@ -311,9 +327,10 @@ fn report(name: &str, spans: &[(Instant, Instant)], per_thread: usize) -> String
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: register closure|closure-sigterm|closure-batch|guard|fn-distinct|fn-items|fn-repeated|atexit THREADS TOTAL";
+    let usage = "usage: register closure|closure-large|closure-sigterm|closure-batch|guard|fn-distinct|fn-items|fn-repeated|atexit THREADS TOTAL";
     let kind = match args.get(1).map(String::as_str) {
         Some("closure") => Kind::Closure,
+        Some("closure-large") => Kind::ClosureLarge,
         Some("closure-sigterm") => Kind::ClosureSigterm,
         Some("closure-batch") => Kind::ClosureBatch,
         Some("guard") => Kind::Guard,
@@ -342,7 +359,7 @@ fn main() {
     // dispatcher; every timed registration then takes the steady path. (The
     // handles are dropped, which keeps the registrations.)
     match kind {
-        Kind::Closure | Kind::ClosureBatch | Kind::Guard => {
+        Kind::Closure | Kind::ClosureLarge | Kind::ClosureBatch | Kind::Guard => {
             register_exit_closure(|| {}, &[]).expect("warm up");
         }
         Kind::ClosureSigterm => {
