@@ -48,13 +48,6 @@ const KINDS: [(&str, &str, &[usize]); 9] = [
     ("glibc atexit", "atexit", &[1, 2, 8]),
 ];
 
-/// Indices in [`KINDS`] of the rows with a goal.
-const CLOSURE: usize = 0;
-const CLOSURE_BATCH: usize = 1;
-const GUARD: usize = 3;
-const FN_DISTINCT: usize = 4;
-const FN_ITEMS: usize = 5;
-
 const AT_EXIT: [(&str, &str); 3] = [
     ("exit-attr closures", "exit-attr"),
     (
@@ -169,7 +162,12 @@ fn registering(programs: &Programs, config: &Config, section: &mut Section) -> R
         std::thread::available_parallelism().map_or(0, usize::from),
         table.render()
     ));
-    let single = |kind: usize| {
+    // The median of the one-thread row of the `register` kind `name`.
+    let single = |name: &str| {
+        let kind = KINDS
+            .iter()
+            .position(|&(_, k, _)| k == name)
+            .expect("a kind listed in KINDS");
         variants
             .iter()
             .position(|&(k, t)| k == kind && t == 1)
@@ -177,18 +175,18 @@ fn registering(programs: &Programs, config: &Config, section: &mut Section) -> R
     };
     let total = config.registration_total;
     for (kind, what) in [
-        (CLOSURE, format!("closure, registry growing to {total}")),
+        ("closure", format!("closure, registry growing to {total}")),
         (
-            CLOSURE_BATCH,
+            "closure-batch",
             "closure in batches of 1000 (slots reused)".to_owned(),
         ),
-        (GUARD, format!("exit_guard, {total} guards alive")),
+        ("guard", format!("exit_guard, {total} guards alive")),
         (
-            FN_DISTINCT,
+            "fn-distinct",
             "register_exit_fun of 8192 distinct fn() pointers".to_owned(),
         ),
         (
-            FN_ITEMS,
+            "fn-items",
             "register_exit_fun of 4096 distinct fn items".to_owned(),
         ),
     ] {
