@@ -247,7 +247,14 @@ impl Registry {
     pub(crate) fn take_next(&mut self) -> Option<Entry> {
         if !self.closed {
             self.closed = true;
-            self.functions = None;
+            // Emptied, not dropped: a forked child that reopens the registry
+            // must not find the functions taken here, and freeing the table
+            // would be the dispatcher's first call into malloc, which makes
+            // glibc create an arena for it (four system calls and fresh
+            // pages) in the middle of the exit.
+            if let Some(functions) = &mut self.functions {
+                functions.clear();
+            }
         }
         let tail = self.tail?;
         self.unlink(tail)
