@@ -149,13 +149,13 @@ const PAIRS: [(&str, usize, usize); 4] = [
 const CREATIONS: [(&str, &str); 9] = [
     ("no thread (baseline)", "none"),
     (
-        "raw pthread, default stack, named by the creator (exit-attr before)",
+        "raw pthread, default stack, named by the creator",
         "pthread",
     ),
     ("raw pthread, default stack, unnamed", "pthread-unnamed"),
     ("raw pthread, default stack, names itself", "pthread-inside"),
     (
-        "raw pthread, names itself, then warms up (exit-attr now)",
+        "raw pthread, names itself, then warms up at once",
         "pthread-warm",
     ),
     ("raw pthread, 256 KiB stack, named", "pthread-256k"),
@@ -478,8 +478,9 @@ fn dispatcher_creation(programs: &Programs, config: &Config, section: &mut Secti
          names it); *until it runs*: until the new thread's first instruction (it runs \
          on the other core), or, in the *warms up* row, until the end of its warm-up \
          (naming itself, one allocation, so that glibc creates its malloc arena, its \
-         `std::thread::current()` handle, 32 KiB of stack, a formatted line; as \
-         exit-attr's dispatcher does); *process wall*: the whole process, spawn to \
+         `std::thread::current()` handle, 32 KiB of stack, a formatted line: what \
+         exit-attr's dispatcher does once it has waited 1 ms for work, which a \
+         program that ends sooner never pays for); *process wall*: the whole process, spawn to \
          exit, as above, in which `main` waits until the new thread runs (or is warmed \
          up) before it returns; *VmRSS*, *VmHWM*: the process's \
          resident set and its peak, read from `/proc/self/status` once the thread \
