@@ -138,3 +138,41 @@ fn fork_then_exec_stays_safe() {
     );
     assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
 }
+
+/// The lines the fixture prints for a fork from inside an exit function:
+/// `forked` and the child's registration result in either order (each
+/// process prints its own), then how the child ended.
+fn expect_fork_during_the_run(outcome: &Outcome, child_registration: &str) {
+    let after = outcome.after("ready");
+    assert_eq!(after.len(), 3, "{outcome:#?}");
+    let printed: HashSet<&str> = after[..2].iter().copied().collect();
+    assert_eq!(
+        printed,
+        HashSet::from(["forked", child_registration]),
+        "{outcome:#?}"
+    );
+    assert_eq!(after[2], "child exited with 0", "{outcome:#?}");
+}
+
+/// A child forked by another thread while the exit functions run is not in
+/// the run: the thread running it does not exist in the child, which can
+/// register and will run its own exit functions.
+#[test]
+fn a_child_forked_during_a_run_on_another_thread_is_not_in_that_run() {
+    let fixture = Fixture::start(&["--fun", "forks_from_a_thread:"]);
+    let outcome = fixture.end_with_command("return", 0);
+    expect_fork_during_the_run(&outcome, "child registered");
+}
+
+/// A child forked by an exit function itself is still in the run it was
+/// forked from (the forking thread is the one running it): registering
+/// there fails as it would in the parent.
+#[test]
+fn a_child_forked_by_an_exit_function_is_still_in_the_run() {
+    let fixture = Fixture::start(&["--fun", "forks_here:TERM"]);
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    expect_fork_during_the_run(
+        &outcome,
+        "child register error: exit functions are already running: the process is ending",
+    );
+}

@@ -310,6 +310,25 @@ fn with_force_a_signal_during_a_normal_exit_ends_it_by_the_signal() {
     assert!(outcome.ran().is_empty(), "{outcome:#?}");
 }
 
+/// A signal that arrives once the exit functions of a normal exit have
+/// finished, while the process is still exiting (here from a C `atexit`
+/// handler that runs after exit-attr's), is not "during a run": even with
+/// `--force` it changes nothing, and the exit keeps its status.
+#[test]
+fn with_force_a_signal_after_the_run_finished_changes_nothing() {
+    let fixture = Fixture::start(&["--atexit-raises", "TERM", "--force", "--fun", "first:TERM"]);
+    let outcome = fixture.end_with_command("exit 3", 3);
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            "ran first",
+            "c atexit handler raises 15",
+            "c atexit handler returned"
+        ],
+        "{outcome:#?}"
+    );
+}
+
 /// The lines the even-numbered closures of `closures 16` print.
 fn expected_closures() -> Vec<String> {
     let mut expected: Vec<String> = (0..8)
