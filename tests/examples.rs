@@ -1,9 +1,11 @@
 //! The examples are part of the product: run each one and check that it does
-//! what it says. `cargo test` builds them before it runs any test.
+//! what it says. `cargo test --workspace` builds them before it runs any
+//! test; an invocation that selects targets (`--tests`, `--test examples`)
+//! does not, and then the examples found are missing or out of date.
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::{Fixture, Outcome};
 
@@ -23,7 +25,14 @@ fn example(name: &str) -> String {
 }
 
 fn run(name: &str) -> Fixture {
-    Fixture::spawn(&example(name), &[], |_| {})
+    let path = example(name);
+    assert!(
+        Path::new(&path).exists(),
+        "{path} is not built: `cargo test` builds the examples unless a target \
+         selection (`--tests`, `--test NAME`, ...) leaves them out; run \
+         `cargo test --workspace`"
+    );
+    Fixture::spawn(&path, &[], |_| {})
 }
 
 /// The directory a line `<prefix><path>` names.
