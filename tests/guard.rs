@@ -77,6 +77,32 @@ fn a_guard_still_alive_runs_once_at_exit_in_order() {
     }
 }
 
+/// A guard's closure is labelled by where `exit_guard` was called (in the
+/// fixture), not by a line inside exit-attr: that is the place a panic
+/// report must point the user to.
+#[test]
+fn a_panicking_guard_is_reported_at_the_exit_guard_call_and_the_others_still_run() {
+    for ending in ENDINGS {
+        let fixture = Fixture::start(&["--fun", "first:TERM", "--guard", "panics:TERM"]);
+        let outcome = end(fixture, ending);
+        assert_eq!(
+            outcome.after("ready"),
+            ["ran panics", "ran first"],
+            "{ending:?}: {outcome:#?}"
+        );
+        let report = outcome.the_panic_report();
+        assert!(
+            report
+                .starts_with("exit-attr: exit function registered at tests/fixtures/commands.rs:"),
+            "{ending:?}: {report}"
+        );
+        assert!(
+            report.ends_with("panicked: boom in a guard; the remaining exit functions still run"),
+            "{ending:?}: {report}"
+        );
+    }
+}
+
 /// The guard alone hooks SIGTERM: one log line, one run, death by SIGTERM.
 #[test]
 fn a_guard_alone_runs_once_on_its_signal_and_the_process_dies_by_it() {

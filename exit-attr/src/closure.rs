@@ -1,7 +1,7 @@
 //! Closures as exit functions, and the handle that unregisters them.
 
 use crate::error::Error;
-use crate::registry::{Callback, Entry, Key, Label, Log};
+use crate::registry::Key;
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -43,13 +43,7 @@ pub fn register_exit_closure<F>(f: F, signals: &[Signal]) -> Result<ExitHandle, 
 where
     F: FnOnce() + Send + 'static,
 {
-    let entry = Entry {
-        callback: Callback::new(f),
-        label: Label::Caller(std::panic::Location::caller()),
-        signals: signals.iter().copied().collect(),
-        log: Log::Default,
-    };
-    wiring::register(entry, None, signals).map(|key| ExitHandle { key })
+    wiring::register_closure(f, signals).map(|key| ExitHandle { key })
 }
 
 /// A registered exit closure, returned by [`register_exit_closure`].

@@ -2,7 +2,7 @@
 //! process ends, whichever comes first.
 
 use crate::error::Error;
-use crate::registry::{Callback, Entry, Key, Label, Log};
+use crate::registry::Key;
 use crate::signal::Signal;
 use crate::wiring;
 
@@ -67,13 +67,7 @@ pub fn exit_guard<F>(f: F, signals: &[Signal]) -> Result<ExitGuard, Error>
 where
     F: FnOnce() + Send + 'static,
 {
-    let entry = Entry {
-        callback: Callback::new(f),
-        label: Label::Caller(std::panic::Location::caller()),
-        signals: signals.iter().copied().collect(),
-        log: Log::Default,
-    };
-    wiring::register(entry, None, signals).map(|key| ExitGuard { key })
+    wiring::register_closure(f, signals).map(|key| ExitGuard { key })
 }
 
 /// A closure that runs when this guard is dropped, unless the process's

@@ -9,7 +9,7 @@ use crate::dispatcher;
 use crate::error::Error;
 use crate::fork;
 use crate::handler;
-use crate::registry::{self, Callback, Entry, Identity, Key};
+use crate::registry::{self, Callback, Entry, Identity, Key, Label, Log};
 use crate::signal::{Signal, SignalSet};
 use crate::state::{self, DropRun};
 
@@ -43,6 +43,24 @@ pub(crate) fn register(
     // that was ignored, or could not be hooked, then may be now.
     signals.iter().try_for_each(|&signal| hook(signal))?;
     Ok(key)
+}
+
+/// Registers the closure `f`, labelled with the location of the public
+/// function's caller: what [`register_exit_closure`](crate::register_exit_closure)
+/// and [`exit_guard`](crate::exit_guard) share. Closures have no identity, so
+/// two registrations are always two entries.
+#[track_caller]
+pub(crate) fn register_closure<F>(f: F, signals: &[Signal]) -> Result<Key, Error>
+where
+    F: FnOnce() + Send + 'static,
+{
+    let entry = Entry {
+        callback: Callback::new(f),
+        label: Label::Caller(std::panic::Location::caller()),
+        signals: signals.iter().copied().collect(),
+        log: Log::Default,
+    };
+    register(entry, None, signals)
 }
 
 /// Hooks `signal`, starting the dispatcher first if this process has none.
