@@ -45,7 +45,8 @@ static OWNER_PID: AtomicI32 = AtomicI32::new(0);
 #[derive(Clone, Copy)]
 struct Request {
     kind: u32,
-    /// For [`CHAINED`]: the [`crate::copies::Flags`] of the copy that
+    /// For [`CHAINED`]: the flags (such as
+    /// [`crate::copies::DEFAULT_LINE_LOGGED`]) of the copy that
     /// chained us.
     flags: u32,
     info: libc::siginfo_t,
