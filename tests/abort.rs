@@ -59,6 +59,36 @@ fn abort_with_a_hanging_function_dies_by_sigabrt_at_the_timeout() {
     assert_eq!(outcome.ran(), ["ran second", "ran hangs"]);
 }
 
+/// An exit function that calls `abort()` ends the process there, by
+/// SIGABRT, on either path: the thread that aborts is the one running the
+/// exit functions, so it must not wait in the signal handler for a run that
+/// only it could finish. The functions after it do not run.
+#[test]
+fn an_exit_function_that_aborts_ends_the_process_by_sigabrt_there() {
+    for ending in ["return", "SIGTERM"] {
+        let mut fixture = Fixture::start(&[
+            "--fun",
+            "first:ABRT,TERM",
+            "--fun",
+            "aborts:",
+            "--fun",
+            "second:",
+        ]);
+        if ending == "return" {
+            fixture.send("return");
+        } else {
+            fixture.signal(libc::SIGTERM);
+        }
+        let outcome = fixture.finish();
+        assert_eq!(
+            outcome.signal(),
+            Some(libc::SIGABRT),
+            "{ending}: {outcome:#?}"
+        );
+        assert_eq!(outcome.ran(), ["ran second", "ran aborts"], "{ending}");
+    }
+}
+
 /// With SIGABRT hooked, `abort()` is one more hooked-signal
 /// exit, and a later one must neither cut short nor change an exit already
 /// under way ("the first exit wins"; `set_force_on_second_signal` is off).

@@ -134,6 +134,39 @@ fn a_hanging_function_on_the_normal_path_is_abandoned_at_the_timeout_and_the_sta
     assert_ended_at_the_timeout(took, &outcome);
 }
 
+/// The timeout abandons the functions not yet started for good: when the
+/// one that outlived it returns, the run stops there. The C `atexit`
+/// handler, which runs after exit-attr's gave up, lets
+/// `outlives_the_timeout` return and waits until the dispatcher has ended;
+/// `first`, next in line, never runs, and the status stands.
+#[test]
+fn functions_abandoned_at_the_timeout_stay_abandoned_when_the_slow_one_returns() {
+    let outcome = Fixture::start(&[
+        "--atexit-waits",
+        "--timeout",
+        "300",
+        "--fun",
+        "first:TERM",
+        "--fun",
+        "outlives_the_timeout:",
+        "--fun",
+        "second:",
+    ])
+    .end_with_command("exit 3", 3);
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            "ran second",
+            "ran outlives_the_timeout",
+            "c atexit handler waits for the dispatcher",
+            "outlives_the_timeout returns",
+            "c atexit handler: the dispatcher ended",
+        ],
+        "{outcome:#?}"
+    );
+    assert_abandoned_once(&outcome);
+}
+
 /// The other ways of a normal exit (`exit 3` is timed above).
 #[test]
 fn a_hanging_function_is_abandoned_at_the_timeout_and_every_exit_status_stands() {

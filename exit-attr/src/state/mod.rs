@@ -314,6 +314,29 @@ mod tests {
         }
     }
 
+    /// The one test in this binary that sets the timeout: no other reads it.
+    #[test]
+    fn a_timeout_is_kept_and_one_too_long_to_count_stays_a_timeout() {
+        for (set, read) in [
+            (None, None),
+            (Some(Duration::ZERO), Some(Duration::ZERO)),
+            (
+                Some(Duration::from_millis(300)),
+                Some(Duration::from_millis(300)),
+            ),
+            // Past u64::MAX nanoseconds (584 years): the longest one kept, not
+            // "no timeout", which is what u64::MAX means.
+            (
+                Some(Duration::MAX),
+                Some(Duration::from_nanos(u64::MAX - 1)),
+            ),
+        ] {
+            set_timeout(set);
+            assert_eq!(timeout(), read, "{set:?}");
+        }
+        set_timeout(None);
+    }
+
     #[test]
     fn a_sender_pid_that_does_not_fit_is_left_out() {
         for pid in [1 << 24, i32::MAX, -1] {
