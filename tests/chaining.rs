@@ -27,6 +27,32 @@ fn an_older_handler_that_returns_runs_once_after_the_functions() {
     assert_eq!(outcome.stderr, format!("{}\n", outcome.log_line("SIGTERM")));
 }
 
+/// Each registration hooks the signals it lists; the second one that lists
+/// SIGTERM must not record exit-attr's own handler as the older one.
+#[test]
+fn an_older_handler_is_chained_once_however_many_registrations_list_the_signal() {
+    let fixture = Fixture::start(&[
+        "--older",
+        "returns:TERM",
+        "--fun",
+        "first:TERM",
+        "--fun",
+        "second:TERM",
+        "--guard",
+        "g:TERM",
+    ]);
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            "ran g",
+            "ran second",
+            "ran first",
+            "older handler ran for 15"
+        ]
+    );
+}
+
 #[test]
 fn an_older_handler_that_calls_exit_keeps_its_status() {
     let fixture = Fixture::start(&[

@@ -210,6 +210,61 @@ fn a_guard_dropped_or_dismissed_gives_back_a_signal_that_nothing_else_lists() {
     assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
 }
 
+/// A signal given back is hooked again by the next registration that
+/// lists it.
+#[test]
+fn a_signal_given_back_by_a_guard_is_hooked_again_by_the_next_guard() {
+    let mut fixture = Fixture::start(&["--guard", "g:TERM"]);
+    fixture.send("dismiss g");
+    fixture.wait_for("dismiss g returned true");
+    fixture.send("guard h:TERM");
+    fixture.wait_for("holding h");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(outcome.after("holding h"), ["ran h"]);
+}
+
+/// The guard's closure, run in its drop, lists SIGTERM again (with a new
+/// guard) before the drop gives back the signals it released: SIGTERM stays
+/// hooked.
+#[test]
+fn a_guard_does_not_give_back_a_signal_listed_again_while_its_closure_ran() {
+    let mut fixture = Fixture::start(&["--guard", "relists:TERM"]);
+    fixture.send("drop relists");
+    fixture.wait_for("dropped relists");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.after("ready"),
+        [
+            "ran relists in a drop",
+            "holding h",
+            "dropped relists",
+            "ran h"
+        ]
+    );
+}
+
+/// A handler installed after the guard owns SIGTERM: giving the signal back
+/// must not take it from that handler (`exit7` ends the process with 7).
+#[test]
+fn a_guard_leaves_a_signal_that_a_newer_handler_owns_to_it() {
+    for (command, reply) in [
+        ("dismiss g", "dismiss g returned true"),
+        ("drop g", "dropped g"),
+    ] {
+        let mut fixture = Fixture::start(&["--guard", "g:TERM", "--older", "exit7:TERM"]);
+        fixture.send(command);
+        fixture.wait_for(reply);
+        fixture.signal(libc::SIGTERM);
+        let outcome = fixture.finish();
+        assert_eq!(outcome.code(), Some(7), "{command}: {outcome:#?}");
+        assert_eq!(
+            outcome.after(reply),
+            ["older handler calls _exit(7)"],
+            "{command}: {outcome:#?}"
+        );
+    }
+}
+
 #[test]
 fn a_guard_dropped_by_an_exit_function_runs_there_once_in_order() {
     for ending in ENDINGS {

@@ -434,6 +434,41 @@ impl Hasher for IdentityHasher {
 mod tests {
     use super::*;
 
+    /// Where the `functions` map looks: hashbrown takes a bucket from the low
+    /// bits and a tag from the top seven. Function addresses are aligned, so
+    /// a hash that left them in place would crowd both.
+    #[test]
+    fn identities_hash_apart_in_the_low_and_the_top_bits() {
+        use std::collections::HashSet;
+        use std::hash::BuildHasher;
+        let hasher = BuildHasherDefault::<IdentityHasher>::default();
+        let hashes: Vec<u64> = (0..4096_usize)
+            .map(|i| hasher.hash_one(Identity::Address(0x5555_5555_0000 + 16 * i)))
+            .chain([
+                hasher.hash_one(Identity::Type(TypeId::of::<fn()>())),
+                hasher.hash_one(Identity::Type(TypeId::of::<Registry>())),
+            ])
+            .collect();
+        let distinct = |bits: fn(u64) -> u64| {
+            hashes
+                .iter()
+                .map(|&h| bits(h))
+                .collect::<HashSet<_>>()
+                .len()
+        };
+        assert_eq!(distinct(|h| h), hashes.len());
+        assert!(
+            distinct(|h| h & 127) > 120,
+            "low bits: {}",
+            distinct(|h| h & 127)
+        );
+        assert!(
+            distinct(|h| h >> 57) > 120,
+            "top bits: {}",
+            distinct(|h| h >> 57)
+        );
+    }
+
     const TERM: Signal = Signal::SIGTERM;
     const INT: Signal = Signal::SIGINT;
     const HUP: Signal = Signal::SIGHUP;
