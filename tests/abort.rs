@@ -39,6 +39,26 @@ fn abort_runs_nothing_when_sigabrt_is_not_hooked() {
     }
 }
 
+/// A SIGABRT sent to one thread from outside (`tgkill`, as `abort()` sends
+/// it, but by another process) is not an `abort()`: the thread that
+/// receives it returns from the handler, as after any hooked signal, and so
+/// releases the lock that `needs_lock`, an exit function, waits for. Kept in
+/// the handler, it would hold that lock until the process ended: never.
+#[test]
+fn a_sigabrt_sent_to_a_thread_by_another_process_does_not_keep_that_thread() {
+    let mut fixture = Fixture::start(&["--fun", "needs_lock:ABRT"]);
+    fixture.send("hold-lock-in-sigsuspend ABRT");
+    fixture.wait_for("held sigsuspend");
+    let pid = fixture.pid();
+    // SAFETY: tgkill has no memory preconditions; the fixture's main thread
+    // has the process's id as its thread id.
+    let sent = unsafe { libc::syscall(libc::SYS_tgkill, pid, pid, libc::SIGABRT) };
+    assert_eq!(sent, 0, "tgkill: {}", std::io::Error::last_os_error());
+    let outcome = fixture.finish();
+    outcome.assert_died_by_hooked_signal(libc::SIGABRT);
+    assert_eq!(outcome.ran(), ["ran needs_lock"]);
+}
+
 /// The thread that called `abort()` waits inside the signal handler for the
 /// exit functions; the timeout still ends a run that hangs, by SIGABRT.
 #[test]
