@@ -256,6 +256,20 @@ fn a_signal_to_a_forked_host_runs_every_copy_in_the_child_only(host: Host, names
     assert_eq!(outcome.stderr, format!("{}\n", log_line("SIGTERM", child)));
 }
 
+/// Three copies, the newest of which prints no log line: the one before it
+/// prints the line, and tells the oldest so, which then prints none.
+fn the_log_line_is_printed_once_when_the_newest_copy_prints_none(host: Host) {
+    let plugins = [("a", "normal"), ("b", "normal"), ("c", "silent")];
+    let (_copies, fixture) = start(host, &[], &plugins);
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.after("ready"),
+        ran_newest_first(&NAMES, ""),
+        "{outcome:#?}"
+    );
+    assert_only_the_log_line(&outcome, "SIGTERM");
+}
+
 /// The process ended by `signal`, and stderr holds exactly the one log line.
 fn assert_only_the_log_line(outcome: &Outcome, signal: &str) {
     assert_eq!(
@@ -267,6 +281,11 @@ fn assert_only_the_log_line(outcome: &Outcome, signal: &str) {
 
 mod c_host {
     use super::*;
+
+    #[test]
+    fn the_log_line_is_printed_once_when_the_newest_copy_prints_none() {
+        super::the_log_line_is_printed_once_when_the_newest_copy_prints_none(Host::C);
+    }
 
     #[test]
     fn sigterm_runs_every_copy_once_newest_first_then_ends_the_process_by_it() {
@@ -374,6 +393,11 @@ mod c_host {
 
 mod python_host {
     use super::*;
+
+    #[test]
+    fn the_log_line_is_printed_once_when_the_newest_copy_prints_none() {
+        super::the_log_line_is_printed_once_when_the_newest_copy_prints_none(Host::Python);
+    }
 
     #[test]
     fn sigterm_runs_both_copies_once_newest_first_then_ends_the_process_by_it() {

@@ -54,10 +54,12 @@ fn plugin_cleanup() {
     }
 }
 
-/// Names this copy and sets how its exit function behaves: `normal`, or
+/// Names this copy and sets how its exit function behaves: `normal`;
 /// `hangs`, which makes it hang after printing its line and bounds this
-/// copy's exit functions with `exit_attr::set_timeout` (300 ms). Returns 0,
-/// or -1 for an unknown behaviour or a second call.
+/// copy's exit functions with `exit_attr::set_timeout` (300 ms); or
+/// `silent`, which silences this copy's log line
+/// (`exit_attr::set_default_logfun(None)`). Returns 0, or -1 for an unknown
+/// behaviour or a second call.
 ///
 /// # Safety
 ///
@@ -72,6 +74,7 @@ pub unsafe extern "C" fn plugin_init(name: *const c_char, behaviour: *const c_ch
             HANGS.store(true, Ordering::SeqCst);
             exit_attr::set_timeout(Some(HANG_TIMEOUT));
         }
+        b"silent" => exit_attr::set_default_logfun(None),
         _ => return -1,
     }
     INIT_PID.store(std::process::id(), Ordering::SeqCst);
