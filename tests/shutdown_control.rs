@@ -167,6 +167,23 @@ fn functions_abandoned_at_the_timeout_stay_abandoned_when_the_slow_one_returns()
     assert_abandoned_once(&outcome);
 }
 
+/// The timeout bounds the older handler too: it is chained in the run's
+/// time, and one that never returns is cut short when the timeout expires,
+/// by the signal.
+#[test]
+fn an_older_handler_that_hangs_is_ended_at_the_timeout_by_the_signal() {
+    let fixture = Fixture::start(&[
+        "--timeout",
+        "300",
+        "--older",
+        "hangs:TERM",
+        "--fun",
+        "first:TERM",
+    ]);
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(outcome.after("ready"), ["ran first", "older handler hangs"]);
+}
+
 /// The other ways of a normal exit (`exit 3` is timed above).
 #[test]
 fn a_hanging_function_is_abandoned_at_the_timeout_and_every_exit_status_stands() {

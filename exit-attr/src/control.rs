@@ -12,7 +12,10 @@ use crate::state;
 /// abandoned (a line on stderr says so) and the process ends the way it was
 /// ending: by the signal on the signal path, with its exit status on the
 /// normal path. The function that was running is not interrupted; it ends
-/// with the process. `None`, the default, waits for as long as they take.
+/// with the process. On the signal path the bound covers the older handler
+/// that exit-attr chains after the functions too: one still running at the
+/// deadline is cut short by the signal. `None`, the default, waits for as
+/// long as they take.
 ///
 /// Use it to end cleanly before a supervisor's own deadline (systemd sends
 /// SIGKILL after `TimeoutStopSec`), and to bound an exit function that might
