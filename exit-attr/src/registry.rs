@@ -434,6 +434,16 @@ impl Hasher for IdentityHasher {
 mod tests {
     use super::*;
 
+    /// The sizes BENCHMARKS.md gives for the memory a registration touches,
+    /// on 64-bit targets: a slot (the entry, with its callback inline, and
+    /// the list links) and a bucket of the table from identity to slot.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_slot_is_88_bytes_and_a_table_bucket_32() {
+        assert_eq!(size_of::<Node>(), 88);
+        assert_eq!(size_of::<(Identity, usize)>(), 32);
+    }
+
     /// Where the `functions` map looks: hashbrown takes a bucket from the low
     /// bits and a tag from the top seven. Function addresses are aligned, so
     /// a hash that left them in place would crowd both.
