@@ -238,14 +238,27 @@ impl Fixture {
             // Its own process group, so that a failed test also kills the
             // children the fixture forked (see `kill_hard`).
             .process_group(0);
-        // SAFETY: setrlimit is async-signal-safe; no core files from SIGQUIT.
+        // SAFETY: setrlimit and signal are async-signal-safe.
         unsafe {
             command.pre_exec(|| {
+                // No core files from SIGQUIT or SIGABRT.
                 let none = libc::rlimit {
                     rlim_cur: 0,
                     rlim_max: 0,
                 };
                 libc::setrlimit(libc::RLIMIT_CORE, &none);
+                // Every signal at its default action, as a program started
+                // from a terminal has it: an ignored signal stays ignored
+                // across exec (and exit-attr leaves it ignored), and the
+                // harness may itself run with some ignored, such as SIGINT
+                // and SIGQUIT in a background job of a non-interactive shell
+                // or SIGHUP under nohup. A test that wants one ignored says
+                // so in its own `pre_exec`, which runs after this one.
+                for signal in 1..32 {
+                    if signal != libc::SIGKILL && signal != libc::SIGSTOP {
+                        libc::signal(signal, libc::SIG_DFL);
+                    }
+                }
                 Ok(())
             });
         }
