@@ -224,7 +224,7 @@ fn finish_signal_run(signal: Signal, info: &SigInfo, by: Finisher) -> ! {
     static FINISHING: AtomicBool = AtomicBool::new(false);
     if FINISHING.swap(true, Ordering::AcqRel) {
         if by == Finisher::Watchdog {
-            die_by(signal);
+            sys::die_by(signal.as_raw());
         }
         loop {
             std::thread::park();
@@ -234,15 +234,7 @@ fn finish_signal_run(signal: Signal, info: &SigInfo, by: Finisher) -> ! {
         // If it ends the process itself (say `_exit(7)`), that status stands.
         handler::chain_older_handler(signal, &info.0, copies_flags());
     }
-    die_by(signal)
-}
-
-/// Ends the process by `signal`, or, where the kernel will not let the
-/// process die by its own signal (PID 1 of a PID namespace), exits as a
-/// shell reports a death by it.
-fn die_by(signal: Signal) -> ! {
-    sys::raise_default(signal.as_raw());
-    sys::exit_immediately(128 + signal.as_raw())
+    sys::die_by(signal.as_raw())
 }
 
 /// Called by the `atexit` bridge on the dispatcher thread when an exit

@@ -155,7 +155,7 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
     let aborting = raised_by_abort(signal, info);
     if state::is_running() {
         if state::force_on_second_signal() {
-            end_now(signal);
+            sys::die_by(signal);
         }
         if aborting && state::runs_on_this_thread() {
             // An exit function called `abort()`: let it end the process, as
@@ -174,8 +174,7 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, context: *mut
         sys::write_stderr(
             b"exit-attr: no dispatcher thread in this process; ending it by the signal without running exit functions\n",
         );
-        end_now(signal);
-        return;
+        sys::die_by(signal);
     }
     if aborting {
         // Keep the aborting thread from returning into `abort()`, which would
@@ -203,14 +202,6 @@ fn raised_by_abort(signal: c_int, info: &libc::siginfo_t) -> bool {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let sent_to_a_thread = true;
     sent_to_a_thread && sys::sender_pid(info) == Some(sys::getpid())
-}
-
-/// Ends the process at once by `signal`'s default action, or, where the
-/// kernel refuses that (PID 1 of a PID namespace), with the status a shell
-/// gives a death by it.
-fn end_now(signal: c_int) {
-    sys::raise_default(signal);
-    sys::exit_immediately(128 + signal);
 }
 
 /// Another copy of exit-attr owns `signal`. If it chained to us on its way

@@ -186,16 +186,8 @@ pub(crate) enum Waited {
 pub(crate) fn wait_for_normal_exit(deadline: Option<Instant>) -> Waited {
     let replies = REPLY_READ.load(Ordering::Acquire);
     loop {
-        let timeout = match deadline {
-            None => -1,
-            Some(deadline) => {
-                // Rounded up to whole milliseconds, so that it never wakes early.
-                let left = deadline.saturating_duration_since(Instant::now());
-                libc::c_int::try_from(left.as_nanos().div_ceil(1_000_000))
-                    .unwrap_or(libc::c_int::MAX)
-            }
-        };
-        match sys::poll_readable(replies, timeout) {
+        let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        match sys::poll_readable(replies, left) {
             Ok(true) => {
                 sys::read_exact(replies, &mut [0_u8]);
                 return Waited::Done;
@@ -245,9 +237,8 @@ pub(crate) fn receive() -> Option<Message> {
 /// The dispatcher's side: waits until a request is waiting, at most
 /// `timeout`. Returns whether one is.
 pub(crate) fn wait_for_request(timeout: Duration) -> bool {
-    let milliseconds = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
     loop {
-        match sys::poll_readable(REQUEST_READ.load(Ordering::Acquire), milliseconds) {
+        match sys::poll_readable(REQUEST_READ.load(Ordering::Acquire), Some(timeout)) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             ready => return ready.unwrap_or(true),
         }
@@ -257,7 +248,7 @@ pub(crate) fn wait_for_request(timeout: Duration) -> bool {
 /// The dispatcher's side: the next message if one is waiting, without
 /// waiting for one.
 pub(crate) fn receive_waiting() -> Option<Message> {
-    match sys::poll_readable(REQUEST_READ.load(Ordering::Acquire), 0) {
+    match sys::poll_readable(REQUEST_READ.load(Ordering::Acquire), Some(Duration::ZERO)) {
         Ok(true) => receive(),
         _ => None,
     }

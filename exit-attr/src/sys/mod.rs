@@ -20,7 +20,7 @@ pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
 #[cfg(exit_attr_tsan)]
 pub(crate) use signals::suspend;
 pub(crate) use signals::{
-    SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, install_handler, raise_default,
+    SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, die_by, install_handler,
     restore_action, send_to_current_thread, sender_pid, sender_uid, thread_mask,
 };
 pub(crate) use thread::{name_current_thread, spawn_joinable, spawn_with_signals_blocked};

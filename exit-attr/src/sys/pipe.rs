@@ -2,6 +2,7 @@
 
 use std::io;
 use std::os::raw::c_int;
+use std::time::Duration;
 
 /// The two ends of a pipe whose descriptors are closed on `exec`, are none
 /// of the standard descriptors 0, 1 and 2, and whose write end never
@@ -135,10 +136,14 @@ pub(crate) fn read_exact(fd: c_int, buffer: &mut [u8]) -> bool {
     }
 }
 
-/// Waits until `fd` is readable, or until `timeout_ms` milliseconds have
-/// passed (-1: no limit). Returns whether it is readable; a signal that
-/// interrupts the wait is an `Interrupted` error.
-pub(crate) fn poll_readable(fd: c_int, timeout_ms: c_int) -> io::Result<bool> {
+/// Waits until `fd` is readable, or until `timeout` has passed (`None`: no
+/// limit), rounded up to whole milliseconds so that it never gives up early.
+/// Returns whether it is readable; a signal that interrupts the wait is an
+/// `Interrupted` error.
+pub(crate) fn poll_readable(fd: c_int, timeout: Option<Duration>) -> io::Result<bool> {
+    let timeout_ms = timeout.map_or(-1, |timeout| {
+        c_int::try_from(timeout.as_nanos().div_ceil(1_000_000)).unwrap_or(c_int::MAX)
+    });
     let mut poll = libc::pollfd {
         fd,
         events: libc::POLLIN,

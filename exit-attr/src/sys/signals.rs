@@ -153,14 +153,19 @@ pub(crate) fn restore_action(signal: c_int, action: &SavedAction) {
     unsafe { libc::sigaction(signal, &action.0, std::ptr::null_mut()) };
 }
 
-/// Ends the process by `signal`'s default action: restores the default
-/// action, sends the signal to the calling thread and unblocks it there.
-/// Async-signal-safe.
-///
-/// Returns only if the default action did not end the process, which
-/// happens to the first process of a PID namespace (the init of a
-/// container): the kernel does not let it die by a signal it sent itself.
-pub(crate) fn raise_default(signal: c_int) {
+/// Ends the process by `signal`: restores its default action, sends it to
+/// the calling thread and unblocks it there. Where the kernel will not let
+/// the process die by a signal it sent itself (the first process of a PID
+/// namespace, the init of a container), exits at once with 128 + `signal`,
+/// the status a shell reports for a death by it. Async-signal-safe.
+pub(crate) fn die_by(signal: c_int) -> ! {
+    raise_default(signal);
+    super::exit_immediately(128 + signal)
+}
+
+/// `die_by`'s first step; returns only if the default action did not end
+/// the process.
+fn raise_default(signal: c_int) {
     // SAFETY: a zeroed sigaction is a valid plain-handler action; with
     // SIG_DFL and an empty mask it is accepted for every catchable signal.
     // raise is async-signal-safe and has no preconditions.
