@@ -46,13 +46,7 @@ pub(crate) fn run(programs: &Programs, config: &Config) -> Result<Section> {
         config.handoff_rounds,
         |v| {
             let (_, kind, wait, _) = VARIANTS[v];
-            let ended = programs.run_captured("run_at_exit", &[kind, "0", wait], &[])?;
-            let fields = exit_attr_bench::parse_fields(ended.stdout.trim());
-            let (_, value) = fields
-                .iter()
-                .find(|(k, _)| *k == "exit_ns")
-                .ok_or_else(|| format!("run_at_exit printed no exit_ns: {:?}", ended.stdout))?;
-            collector.push(v, value.parse::<f64>()? / 1000.0);
+            collector.push(v, time_at_exit_us(programs, &[kind, "0", wait])?);
             Ok(())
         },
     )?;
@@ -124,4 +118,16 @@ pub(crate) fn run(programs: &Programs, config: &Config) -> Result<Section> {
         table.render()
     ));
     Ok(section)
+}
+
+/// Runs `run_at_exit ARGS` once and returns the time it reports from the
+/// return of `main` to its marker exit function, in µs.
+pub(crate) fn time_at_exit_us(programs: &Programs, args: &[&str]) -> Result<f64> {
+    let ended = programs.run_captured("run_at_exit", args, &[])?;
+    let fields = exit_attr_bench::parse_fields(ended.stdout.trim());
+    let (_, value) = fields
+        .iter()
+        .find(|(k, _)| *k == "exit_ns")
+        .ok_or_else(|| format!("run_at_exit printed no exit_ns: {:?}", ended.stdout))?;
+    Ok(value.parse::<f64>()? / 1000.0)
 }

@@ -2,6 +2,7 @@
 //! several threads, and what running the exit functions costs at exit, each
 //! next to glibc's `atexit`.
 
+use crate::exit::time_at_exit_us;
 use crate::measure::Programs;
 use crate::report::{self, Table, interleave};
 use crate::stats::{Collector, Sample};
@@ -209,13 +210,7 @@ fn at_exit(programs: &Programs, config: &Config, section: &mut Section) -> Resul
     interleave("run at exit", variants.len(), config.exit_rounds, |v| {
         let (kind, count) = variants[v];
         let count = count.to_string();
-        let ended = programs.run_captured("run_at_exit", &[AT_EXIT[kind].1, &count], &[])?;
-        let fields = exit_attr_bench::parse_fields(ended.stdout.trim());
-        let (_, value) = fields
-            .iter()
-            .find(|(k, _)| *k == "exit_ns")
-            .ok_or_else(|| format!("run_at_exit printed no exit_ns: {:?}", ended.stdout))?;
-        collector.push(v, value.parse::<f64>()? / 1000.0);
+        collector.push(v, time_at_exit_us(programs, &[AT_EXIT[kind].1, &count])?);
         Ok(())
     })?;
     let samples = collector.finish();
