@@ -7,12 +7,17 @@
 //! `kill $(cat app.pid)` or systemd would, and checks that the daemon died
 //! by SIGTERM and that its pidfile is gone. Exits with 0 when it is.
 //!
+//! Once up, the daemon closes every descriptor from 3 up, as classic daemons
+//! do: exit-attr keeps none there on Linux, so its cleanup is unaffected.
+//!
 //! The exit function also logs why the daemon stops, as `exit_reason()`
 //! tells it: `daemon: stopping: SIGTERM from PID n`, where n is the
-//! administrator's pid.
+//! administrator's pid. exit-attr names a sender only when the kernel
+//! vouches for it (`kill`), never one that a `sigqueue` claims; even so, it
+//! is for the log, not for deciding anything.
 
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -23,7 +28,9 @@ use exit_attr::{ExitReason, Signal, exit_reason, register_exit_fun};
 static PIDFILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 fn remove_pidfile() {
-    // Who stopped the daemon is the first thing an operator asks.
+    // Who stopped the daemon is the first thing an operator asks. The sender
+    // is one the kernel vouches for, or none: fit for a log line, never for
+    // authorisation.
     match exit_reason() {
         Some(ExitReason::Signal {
             signal,
@@ -79,8 +86,15 @@ fn daemon(pidfile: &Path, ready: OwnedFd) -> ! {
         std::process::id(),
         pidfile.display()
     );
-    // Tell the administrator we are up, as a service manager's notify would.
-    drop(ready);
+    // Tell the administrator we are up, as a service manager's notify would,
+    // by closing the pipe: here, with every other descriptor from 3 up, as a
+    // classic daemon does once it is set up.
+    let _ = ready.into_raw_fd();
+    for fd in 3..1024 {
+        // SAFETY: closing descriptors this process no longer uses (none of
+        // them is owned by a Rust value any more).
+        unsafe { libc::close(fd) };
+    }
     loop {
         // Serve requests here; this daemon just waits.
         std::thread::park();

@@ -1,14 +1,23 @@
-//! A process started with descriptors 0, 1 and 2 closed keeps its cleanup:
-//! exit-attr's descriptors, created before `main` by the attribute's
-//! registration, never take 0, 1 or 2, so the program's own output never
-//! lands in exit-attr's machinery.
+//! A program may do what it likes with its descriptors, and its cleanup
+//! still runs: exit-attr never takes 0, 1 or 2 (a process started with them
+//! closed keeps its output out of exit-attr's machinery), and on Linux its
+//! wake-up channel uses no descriptor at all, so a daemon that closes every
+//! descriptor from 3 up, reuses the numbers for its own files, or `dup2`s
+//! over them, neither loses a cleanup nor has a byte of its files read or
+//! written by exit-attr.
 
 mod common;
 
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::Fixture;
+
+/// How many times the scenarios that race exit-attr's own thread run: the
+/// program reuses the descriptors within its first millisecond, while that
+/// thread starts up.
+const RUNS: usize = 20;
 
 /// Starts `closed_stdio` with 0, 1 and 2 closed and the harness's stdout
 /// pipe moved to descriptor 9, which the program reports on.
@@ -47,4 +56,121 @@ fn a_normal_exit_runs_the_exit_function_of_a_process_started_without_stdio() {
     let outcome = start_with_stdio_closed("return").finish();
     assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
     assert_eq!(outcome.stdout, ["ready", "ran cleanup"], "{outcome:#?}");
+}
+
+/// A daemon that closes every descriptor from 3 up, right after its
+/// registrations (as a classic daemon start does) or later, once exit-attr
+/// has settled: a SIGTERM still runs its functions and ends it by SIGTERM.
+#[test]
+fn sigterm_runs_the_exit_functions_of_a_daemon_that_closed_every_descriptor() {
+    for _ in 0..RUNS {
+        let fixture = Fixture::start(&["--fun", "first:TERM", "--close-from", "3"]);
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+        assert_eq!(outcome.ran(), ["ran first"], "{outcome:#?}");
+    }
+    let mut fixture = Fixture::start(&["--fun", "first:TERM"]);
+    fixture.send("close-from 3");
+    fixture.wait_for("closed from 3");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(outcome.ran(), ["ran first"], "{outcome:#?}");
+}
+
+#[test]
+fn a_normal_exit_runs_the_exit_functions_of_a_daemon_that_closed_every_descriptor() {
+    for _ in 0..RUNS {
+        let fixture = Fixture::start(&["--fun", "first:TERM", "--close-from", "3"]);
+        let outcome = fixture.end_with_command("exit 3", 3);
+        assert_eq!(outcome.ran(), ["ran first"], "{outcome:#?}");
+        assert_eq!(outcome.stderr, "", "{outcome:#?}");
+    }
+}
+
+/// A scratch directory of this test's own, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("exit-attr-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts a fixture that closes every descriptor from 3 up right after
+/// registering, then opens 29 files of its own in `dir` on the freed
+/// numbers (3 to 31), each filled with bytes that look like a request of
+/// exit-attr's (a SIGTERM from PID 1).
+fn start_reusing_descriptors(dir: &Path) -> Fixture {
+    let spec = format!("{}:29", dir.display());
+    let mut fixture = Fixture::start(&[
+        "--fun",
+        "first:TERM",
+        "--reuse-fds",
+        &spec,
+        "--fun",
+        "checks_files:",
+    ]);
+    fixture.wait_for("reused 29");
+    fixture
+}
+
+/// The program's files still hold what it wrote, byte for byte.
+fn assert_files_untouched(dir: &Path) {
+    let mut first = None;
+    for i in 0..29 {
+        let bytes = std::fs::read(dir.join(format!("file-{i}"))).unwrap();
+        let first = first.get_or_insert_with(|| bytes.clone());
+        assert!(!bytes.is_empty() && bytes == *first, "file-{i} changed");
+    }
+}
+
+#[test]
+fn descriptors_reused_by_the_programs_files_are_never_read_or_written_on_sigterm() {
+    let dir = scratch("reused-sigterm");
+    for _ in 0..RUNS {
+        let fixture = start_reusing_descriptors(&dir);
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+        // Nothing ran before the test's own SIGTERM, and the exit function
+        // found every file as the program left it (not read from).
+        assert_eq!(
+            outcome.ran(),
+            ["ran checks_files: 29 intact", "ran first"],
+            "{outcome:#?}"
+        );
+        assert_files_untouched(&dir);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn descriptors_reused_by_the_programs_files_are_never_read_or_written_at_normal_exit() {
+    let dir = scratch("reused-exit");
+    for _ in 0..RUNS {
+        let fixture = start_reusing_descriptors(&dir);
+        let outcome = fixture.end_with_command("return", 0);
+        assert_eq!(
+            outcome.ran(),
+            ["ran checks_files: 29 intact", "ran first"],
+            "{outcome:#?}"
+        );
+        assert_eq!(outcome.stderr, "", "{outcome:#?}");
+        assert_files_untouched(&dir);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A program that `dup2`s a file of its own over descriptors 3 to 31, then
+/// exits: the exit runs its functions, ends within the harness's bound
+/// (a hang fails the test), and nothing is written into the file.
+#[test]
+fn dup2_over_every_low_descriptor_then_exit_neither_hangs_nor_writes_into_the_file() {
+    let dir = scratch("dup2");
+    let file = dir.join("log");
+    for _ in 0..RUNS {
+        std::fs::write(&file, b"").unwrap();
+        let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
+        fixture.send(&format!("dup2-over {}", file.display()));
+        fixture.wait_for("dup2 done");
+        let outcome = fixture.end_with_command("exit 0", 0);
+        assert_eq!(outcome.ran(), ["ran second", "ran first"], "{outcome:#?}");
+        assert_eq!(std::fs::read(&file).unwrap(), b"", "written into the file");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

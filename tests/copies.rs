@@ -431,3 +431,39 @@ mod python_host {
         );
     }
 }
+
+/// A host that unloads its plugins (`dlclose`) and then gets SIGTERM, or
+/// exits: each copy pinned itself in memory when it registered, so its
+/// handler and its `atexit` bridge still point into mapped code, and its
+/// exit function still runs, once. Without the pin the host would die by
+/// SIGSEGV on either path. Checked with one copy and with two; `end` ends
+/// the host and asserts how it ended.
+fn a_host_that_unloaded_its_plugins_still_runs_them(end: impl Fn(Fixture) -> Outcome) {
+    for count in [1, 2] {
+        let (_copies, mut fixture) = start(Host::C, &[], &normal(count));
+        fixture.send("unload");
+        fixture.wait_for("unloaded");
+        let outcome = end(fixture);
+        assert_eq!(
+            outcome.after("unloaded"),
+            ran_newest_first(&NAMES[..count], ""),
+            "{outcome:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_host_that_unloaded_its_plugins_still_runs_their_exit_functions_on_sigterm() {
+    a_host_that_unloaded_its_plugins_still_runs_them(|fixture| {
+        fixture.end_by_hooked_signal(libc::SIGTERM)
+    });
+}
+
+#[test]
+fn a_host_that_unloaded_its_plugins_still_runs_their_exit_functions_at_normal_exit() {
+    a_host_that_unloaded_its_plugins_still_runs_them(|fixture| {
+        let outcome = fixture.end_with_command("exit 3", 3);
+        assert_eq!(outcome.stderr, "", "{outcome:#?}");
+        outcome
+    });
+}

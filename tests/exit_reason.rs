@@ -104,6 +104,59 @@ fn a_sigterm_the_process_sent_itself_reports_the_process_as_the_sender() {
     }
 }
 
+/// `rt_sigqueueinfo` lets any process of the same user write the whole
+/// `siginfo_t` of the signal it sends, sender included: here, a SIGTERM
+/// that claims to come from PID 1, uid 0. The kernel does not vouch for a
+/// `sigqueue` sender, so the reason names none: no exit function can be led
+/// to believe that init or root stopped the program.
+#[test]
+fn a_sigqueue_sender_is_not_vouched_for_so_it_is_none() {
+    let fixture = Fixture::start(REASON);
+    // SAFETY: a siginfo_t is plain data, valid when zeroed.
+    let mut forged: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    forged.si_signo = libc::SIGTERM;
+    forged.si_code = libc::SI_QUEUE;
+    // si_pid and si_uid, after si_signo, si_errno, si_code and, on 64-bit
+    // targets, four bytes of padding.
+    let offset = if size_of::<usize>() == 8 { 16 } else { 12 };
+    // SAFETY: the offsets lie within the siginfo_t, where Linux keeps the
+    // sender's pid and uid (two 32-bit fields).
+    unsafe {
+        let base = std::ptr::from_mut(&mut forged).cast::<u8>();
+        base.add(offset).cast::<i32>().write_unaligned(1);
+        base.add(offset + 4).cast::<u32>().write_unaligned(0);
+    }
+    // SAFETY: the pid is the fixture's, and the siginfo_t is valid for
+    // reads; a process may send itself or its children any siginfo_t with a
+    // negative code.
+    let sent = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigqueueinfo,
+            fixture.pid(),
+            libc::SIGTERM,
+            &forged as *const libc::siginfo_t,
+        )
+    };
+    assert_eq!(
+        sent,
+        0,
+        "rt_sigqueueinfo: {}",
+        std::io::Error::last_os_error()
+    );
+    let outcome = fixture.finish();
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
+    let unvouched = Some(ExitReason::Signal {
+        signal: Signal::SIGTERM,
+        sender_pid: None,
+        sender_uid: None,
+    });
+    assert_eq!(
+        outcome.after("ready"),
+        [format!("ran reason: {unvouched:?}").as_str(), "ran first"],
+        "{outcome:#?}"
+    );
+}
+
 #[test]
 fn there_is_no_reason_while_the_program_runs() {
     let mut fixture = Fixture::start(&[]);

@@ -169,10 +169,10 @@ fn a_panic_in_an_exit_function_names_it() {
 #[test]
 fn the_startup_entry_point_reports_a_machinery_failure_once() {
     let outcome = Fixture::start(&[
-        "--exhaust-fds",
+        "--exhaust-memory",
         "--startup",
         "first:TERM:none",
-        "--exhaust-fds",
+        "--exhaust-memory",
         "--startup",
         "second:INT:none",
     ])
@@ -181,7 +181,7 @@ fn the_startup_entry_point_reports_a_machinery_failure_once() {
     assert_eq!(reports.len(), 1, "{}", outcome.stderr);
     assert!(
         reports[0].starts_with(
-            "exit-attr: could not fully register `first`: could not create the dispatcher's pipe to hook SIGTERM: "
+            "exit-attr: could not fully register `first`: could not start the dispatcher thread to hook SIGTERM: "
         ),
         "{}",
         reports[0]

@@ -554,3 +554,40 @@ fn a_signal_no_registration_lists_any_more_gets_its_older_handler_back() {
         "no log line: exit-attr no longer hooks it"
     );
 }
+
+/// `second` runs first, then `libc_exits` calls the C library's `exit(6)`,
+/// then `first` would run.
+const LIBC_EXITS: &[&str] = &[
+    "--fun",
+    "first:TERM",
+    "--fun",
+    "libc_exits:",
+    "--fun",
+    "second:",
+];
+
+/// C code that calls the C library's `exit` (not Rust's) inside an exit
+/// function, on the normal path: the C library runs the rest of its exit on
+/// that thread and ends the process at once with that status, cutting the
+/// run short (`first` never runs). The crate docs say so; this pins it.
+#[test]
+fn libc_exit_from_an_exit_function_on_the_normal_path_ends_the_process_with_its_status() {
+    let outcome = Fixture::start(LIBC_EXITS).end_with_command("return", 6);
+    assert_eq!(
+        outcome.ran(),
+        ["ran second", "ran libc_exits"],
+        "{outcome:#?}"
+    );
+}
+
+/// On the signal path the C library's `exit` changes nothing, as Rust's:
+/// the remaining functions run and the process ends by the signal.
+#[test]
+fn libc_exit_from_an_exit_function_on_the_signal_path_changes_nothing() {
+    let outcome = Fixture::start(LIBC_EXITS).end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.ran(),
+        ["ran second", "ran libc_exits", "ran first"],
+        "{outcome:#?}"
+    );
+}

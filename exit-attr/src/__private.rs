@@ -14,6 +14,11 @@ use crate::wiring;
 /// `logfun`, `Log::Silent` for `logfun = None`, `Log::To(f)` for `logfun = f`.
 pub use crate::registry::Log;
 
+/// Whether the dispatcher's wake-up channel needs file descriptors on this
+/// build (a pipe), rather than none (a futex or a semaphore): the tests of
+/// a process out of descriptors expect a setup failure only then.
+pub const WAKE_UP_USES_DESCRIPTORS: bool = sys::USES_DESCRIPTORS;
+
 /// Registers an annotated function before `main`.
 ///
 /// Nothing before `main` can hand an error back to the user, and a panic

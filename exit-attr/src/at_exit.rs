@@ -92,7 +92,5 @@ fn run_normal_exit(deadline: Option<Instant>) {
     match wake::wait_for_normal_exit(deadline) {
         Waited::Done => {}
         Waited::TimedOut => run::abandon(),
-        // Cannot wait: better to run them here than not at all.
-        Waited::Failed => run::run_remaining_on_fresh_thread(deadline),
     }
 }

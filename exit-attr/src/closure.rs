@@ -16,10 +16,11 @@ use crate::wiring;
 /// # Errors
 ///
 /// As [`register_exit_fun`](fn@crate::register_exit_fun):
-/// [`Error::SynchronousFault`] for a signal that cannot be hooked (nothing is
-/// registered then), [`Error::ExitInProgress`] once exit functions have
-/// started (also from inside one), and [`Error::Setup`] if a signal could not
-/// be hooked (the closure stays registered for normal exit).
+/// [`Error::ExitInProgress`] once exit functions have started (also from
+/// inside one: a running exit function can unregister, but not register),
+/// and [`Error::Setup`] if a signal could not be hooked (the closure stays
+/// registered for normal exit). A signal that cannot be hooked has no
+/// [`Signal`] to pass.
 ///
 /// # Examples
 ///

@@ -45,9 +45,8 @@ pub(crate) fn ensure_running() -> Result<(), (&'static str, io::Error)> {
 
 /// Opens the wake-up channel and starts the thread that reads it.
 fn start() -> Result<(), (&'static str, io::Error)> {
-    wake::open().map_err(|e| ("create the dispatcher's pipe", e))?;
+    wake::open().map_err(|e| ("open the dispatcher's wake-up channel", e))?;
     if let Err(e) = sys::spawn_with_signals_blocked(dispatcher_main, std::ptr::null_mut()) {
-        wake::close();
         return Err(("start the dispatcher thread", e));
     }
     wake::go_live();
@@ -66,14 +65,14 @@ extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
     if !wake::wait_for_request(IDLE_BEFORE_WARM_UP) {
         warm_up();
     }
-    while let Some(message) = wake::receive() {
-        match message {
+    loop {
+        match wake::receive() {
             Message::NormalExit => {
                 run::run_remaining();
-                // Signals that arrived while the functions ran are queued
-                // behind the request. Settle them (the normal exit won, so
-                // each changes nothing) before the exit goes on, so that no
-                // signal of this exit is acted on after it.
+                // Signals that arrived while the functions ran are still
+                // waiting. Settle them (the normal exit won, so each changes
+                // nothing) before the exit goes on, so that no signal of this
+                // exit is acted on after it.
                 while let Some(message) = wake::receive_waiting() {
                     match message {
                         Message::Signal(info) => act_on(info, Ending::Die),
@@ -86,18 +85,13 @@ extern "C" fn dispatcher_main(_: *mut c_void) -> *mut c_void {
                 // left for this thread to do. Ending it now spares the exit
                 // the wake-up of an idle thread that the process's end
                 // would otherwise need to stop it. The channel stays live:
-                // signals that come later are written and ignored.
+                // signals that come later are left in it and ignored.
                 return std::ptr::null_mut();
             }
             Message::Signal(info) => act_on(info, Ending::Die),
             Message::Chained { info, flags } => act_on(info, Ending::Reply(flags)),
         }
     }
-    // The channel failed (nothing in this crate closes it): without a reader
-    // the handler's messages would be lost, so let it fall back to ending the
-    // process by the signal.
-    wake::go_dead();
-    std::ptr::null_mut()
 }
 
 /// Pays, while the program runs and on this thread rather than the main
@@ -247,20 +241,22 @@ pub(crate) fn finish_reentered_signal_run() {
     }
 }
 
-/// In a forked child: the parent's dispatcher thread does not exist here and
-/// the channel belongs to the parent. Give the child a channel and a
-/// dispatcher of its own, so its signals run its exit functions and never
-/// the parent's.
+/// In a forked child: the parent's dispatcher thread does not exist here,
+/// and what waited in the channel was the parent's. Give the child a
+/// channel and a dispatcher of its own, so its signals run its exit
+/// functions and never the parent's.
 ///
 /// Runs in the `pthread_atfork` child handler, with every signal blocked and
-/// the registry lock held; it calls `pipe`, `fcntl`, `close` and
-/// `pthread_create` (which glibc supports after `fork`), and nothing else.
+/// the registry lock held; it calls `pthread_create` (which glibc supports
+/// after `fork`), and nothing else that could take a lock.
 pub(crate) fn restart_after_fork() {
     if !wake::is_inherited() {
         return;
     }
-    wake::close();
-    if start().is_err() {
+    let restarted = wake::reopen_after_fork()
+        .map_err(drop)
+        .and_then(|()| start().map_err(drop));
+    if restarted.is_err() {
         sys::write_stderr(
             b"exit-attr: could not start a dispatcher thread in the forked child; its hooked signals will end it without running exit functions\n",
         );

@@ -41,12 +41,13 @@ pub enum Error {
     /// and a function registered now could not be guaranteed to run.
     ExitInProgress,
     /// The operating system refused something exit-attr needs to hook a
-    /// signal (a pipe, a thread, `sigaction`) or to run at exit (`atexit`).
+    /// signal (a thread, `sigaction`; on macOS, a pipe) or to run at exit
+    /// (`atexit`).
     ///
     /// The function is still registered for normal exit when the failure
     /// concerns a signal.
     Setup {
-        /// What exit-attr was doing, such as "create the signal pipe".
+        /// What exit-attr was doing, such as "start the dispatcher thread".
         action: &'static str,
         /// The signal being hooked, if the failure concerns one.
         signal: Option<Signal>,

@@ -2,30 +2,31 @@
 //!
 //! A child created by `fork()` keeps the parent's registrations (its memory is
 //! a copy) and the parent's signal handlers, but not the parent's dispatcher
-//! thread, and it inherits the parent's pipe to that thread. Left alone, a
-//! signal sent to the child would be read by the parent's dispatcher and end
-//! the parent. So exit-attr registers `pthread_atfork` handlers:
+//! thread, and it inherits the requests that were waiting for that thread.
+//! Left alone, a signal sent to the child would wait for a dispatcher that is
+//! not there. So exit-attr registers `pthread_atfork` handlers:
 //!
 //! - before `fork`, in the forking thread: block every signal, then take the
 //!   registry lock, so the child never inherits it held or half-changed;
 //! - after `fork`, in the parent: release the lock, restore the signal mask;
 //! - after `fork`, in the child: forget any exit run that belonged to another
-//!   parent thread, give the child its own pipe and dispatcher thread (if the
-//!   parent had one), release the lock, restore the signal mask. Signals
-//!   sent to the child in the meantime stay pending until then, and are then
-//!   handled by the child's own dispatcher.
+//!   parent thread, give the child its own wake-up channel and dispatcher
+//!   thread (if the parent had one), release the lock, restore the signal
+//!   mask. Signals sent to the child in the meantime stay pending until
+//!   then, and are then handled by the child's own dispatcher.
 //!
 //! Between `fork` and `exec` (`Command` with `pre_exec`, for example), the
 //! child therefore runs: `pthread_sigmask`, `pthread_mutex_unlock`, `getpid`,
-//! `close` of the two inherited pipe ends, `pipe`, `fcntl` and
-//! `pthread_create` for the new dispatcher (which then blocks in `read` until
-//! `exec` replaces the process). None of these allocates through Rust's
-//! allocator or takes a lock that another parent thread could have held.
-//! `posix_spawn` and `vfork`, which `Command` uses when it has no `pre_exec`,
-//! do not run fork handlers at all. A child created by a raw `fork` system
-//! call skips them too; the signal handler notices that it is not running in
-//! the process that owns the pipe and ends that child by the signal instead
-//! of waking the parent.
+//! atomic stores, the `pthread_attr_*` functions and `pthread_create` for the
+//! new dispatcher (which then sleeps until `exec` replaces the process); where
+//! the wake-up is a semaphore, `sem_destroy` and `sem_init`, and where it is a
+//! pipe, `fstat`, `close`, `pipe` and `fcntl`. None of these allocates
+//! through Rust's allocator or takes a lock that another parent thread could
+//! have held. `posix_spawn` and `vfork`, which `Command` uses when it has no
+//! `pre_exec`, do not run fork handlers at all. A child created by a raw
+//! `fork` system call skips them too; the signal handler notices that it is
+//! not running in the process that owns the wake-up channel and ends that
+//! child by the signal instead of waiting for a dispatcher.
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};

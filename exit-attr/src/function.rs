@@ -37,8 +37,9 @@ use crate::wiring;
 ///
 /// - [`Error::ExitInProgress`] if exit functions have already started
 ///   (for example, when called from an exit function).
-/// - [`Error::Setup`] if the operating system refused a pipe, a thread or a
-///   signal action; `fun` is still registered for normal exit (and for the
+/// - [`Error::Setup`] if the operating system refused a thread or a signal
+///   action (or, on macOS, the pipe that wakes exit-attr's thread); `fun` is
+///   still registered for normal exit (and for the
 ///   signals that could be hooked).
 ///
 /// A signal exit-attr cannot hook (`SIGKILL`, `SIGSEGV`, `SIGCHLD`, ...) has

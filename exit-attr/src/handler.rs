@@ -5,8 +5,8 @@
 //!
 //! A signal handler can interrupt any code, including `malloc` or a thread
 //! holding a lock, so [`on_signal`] does only async-signal-safe work:
-//! atomics, `sigaction` (to query), `getpid`, `write(2)` into the wake-up
-//! channel, `pause` (for `abort`, see [`on_signal`]) and, to end the process
+//! atomics, `sigaction` (to query), `getpid`, the wake-up channel's
+//! doorbell, `pause` (for `abort`, see [`on_signal`]) and, to end the process
 //! at once, `sigaction`, `raise` and `pthread_sigmask`. It saves and
 //! restores `errno`, never allocates, never locks and never panics. Its
 //! imports say so: the OS wrappers, the exit state, the wake-up channel and
@@ -201,7 +201,7 @@ fn raised_by_abort(signal: c_int, info: &libc::siginfo_t) -> bool {
     let sent_to_a_thread = info.si_code == libc::SI_TKILL;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let sent_to_a_thread = true;
-    sent_to_a_thread && sys::sender_pid(info) == Some(sys::getpid())
+    sent_to_a_thread && sys::claimed_sender_pid(info) == sys::getpid()
 }
 
 /// Another copy of exit-attr owns `signal`. If it chained to us on its way

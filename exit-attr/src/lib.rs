@@ -84,26 +84,67 @@
 //! # Threads and signal safety
 //!
 //! The signal handler does only async-signal-safe work: it checks with
-//! `sigaction` that it still owns the signal, writes the `siginfo_t` to a pipe
+//! `sigaction` that it still owns the signal, leaves the `siginfo_t` in a
+//! slot of static memory, wakes the dispatcher thread (a futex on Linux),
 //! and returns, saving and restoring `errno`; it never allocates, locks or
 //! panics. A dedicated thread (`exit-attr`, started by the first
-//! registration, with every signal blocked) reads the pipe and runs the exit
-//! functions, so they may allocate, lock and print. On the normal path they
-//! run on that thread too, not on the exiting thread, because the C runtime
-//! has already destroyed its thread-locals when it calls `atexit` handlers:
-//! `thread_local!` values and `std::thread::current()` work on every path.
-//! Exit functions run with every signal blocked.
+//! registration, whatever signals it lists) wakes up and runs the log line
+//! and the exit functions, so they may allocate, lock and print. On the
+//! normal path they run on that thread too, not on the exiting thread,
+//! because the C runtime has already destroyed its thread-locals when it
+//! calls `atexit` handlers: `thread_local!` values and
+//! `std::thread::current()` work on every path.
+//!
+//! # What the program may do to its own process
+//!
+//! Nothing a program does to itself in the ordinary course of things makes
+//! exit-attr lose a cleanup, hang, or touch the program's data:
+//!
+//! - **Descriptors.** On Linux exit-attr holds no file descriptor at all: a
+//!   daemon may close every descriptor from 3 up (`close_range`), reuse the
+//!   numbers for its own files or `dup2` over them, and its hooked signals
+//!   and normal exit still run every exit function; no byte of its files is
+//!   read or written. On FreeBSD, NetBSD and illumos the wake-up is an
+//!   unnamed semaphore, which is no descriptor either; on macOS it is a pipe
+//!   whose identity is checked (`fstat`) before every read and write, made
+//!   anew when it is gone, and backed by a look every 250 ms. exit-attr
+//!   never takes descriptors 0, 1 or 2.
+//! - **Signal mask.** exit-attr's thread blocks every signal while it
+//!   waits, so that signals go to the program's threads; exit functions and
+//!   log functions run with the mask of the thread that made the first
+//!   registration (for the attribute, the main thread before `main`). A
+//!   process they start (`Command`, `system`, `fork` and `exec`, a shell
+//!   script that runs `cmd & wait`) starts with the mask it would get from
+//!   `main`. While they run, a signal sent to the process may be taken by
+//!   exit-attr's thread like any other.
+//! - **Stack.** Exit functions run on a stack of 2 MiB, a `std::thread`'s,
+//!   or more if `RUST_MIN_STACK` asks for more, whatever the C library's
+//!   default thread stack (musl's is 128 KiB; glibc's follows
+//!   `RLIMIT_STACK`).
+//! - **Unloading.** A copy of exit-attr in a shared library pins the library
+//!   in memory (`RTLD_NODELETE`) when it first registers: a host that
+//!   `dlclose`s it keeps it mapped, and the copy's handler, `atexit` bridge
+//!   and exit functions still run.
+//!
+//! Two things stay outside exit-attr's reach. A signal sent to exit-attr's
+//! own thread (`tgkill` with its thread id, as `/proc/PID/task` lists it;
+//! `kill` and the terminal send to the process) waits there, blocked, until
+//! a run of the exit functions unblocks it: send signals to the process.
+//! And C code that calls the C library's `exit` inside an exit function on
+//! the normal path ends the process at once with that status, cutting the
+//! run short; Rust's `std::process::exit` does not (see below).
 //!
 //! ## Calling `exit` from an exit function
 //!
-//! On the signal path, an exit function that calls `std::process::exit` does
-//! not change the outcome: the remaining functions still run and the process
-//! ends by the signal. On the normal path, Rust's standard library parks
-//! forever any second thread that calls `exit` while another is exiting, so
-//! such a call never returns and the process does not finish exiting: do not
-//! call `exit` from an exit function. The same holds on the signal path when
-//! another thread had already called `exit` while the signal's exit functions
-//! were running: that thread owns the exit, so the exit function's call parks
+//! On the signal path, an exit function that calls `std::process::exit` (or
+//! the C library's `exit`) does not change the outcome: the remaining
+//! functions still run and the process ends by the signal. On the normal
+//! path, Rust's standard library parks forever any second thread that calls
+//! `std::process::exit` while another is exiting, so such a call never
+//! returns and the process does not finish exiting: do not call `exit` from
+//! an exit function. The same holds on the signal path when another thread
+//! had already called `exit` while the signal's exit functions were
+//! running: that thread owns the exit, so the exit function's call parks
 //! forever, and the process hangs instead of ending by the signal.
 //!
 //! # `fork`
@@ -111,9 +152,12 @@
 //! A child that keeps running after `fork()` keeps the registrations and gets
 //! a dispatcher thread of its own: a hooked signal sent to the child runs the
 //! exit functions in the child and ends the child, never the parent. Between
-//! `fork` and `exec` the child runs only a few system calls on exit-attr's
-//! behalf: `pthread_sigmask`, `pthread_mutex_unlock`, `getpid`, `close`,
-//! `pipe`, `fcntl` and `pthread_create`, from `pthread_atfork` handlers.
+//! `fork` and `exec` the child runs only a few calls on exit-attr's behalf,
+//! from `pthread_atfork` handlers: `pthread_sigmask`,
+//! `pthread_mutex_unlock`, `getpid`, the `pthread_attr_*` functions and
+//! `pthread_create` (and, where the wake-up is a semaphore, `sem_destroy`
+//! and `sem_init`; where it is a pipe, `fstat`, `close`, `pipe` and
+//! `fcntl`).
 //!
 //! # Shutdown control
 //!
@@ -290,6 +334,8 @@ mod handler;
 #[cfg(unix)]
 mod log;
 #[cfg(unix)]
+mod mask;
+#[cfg(unix)]
 mod run;
 #[cfg(all(unix, exit_attr_tsan))]
 mod tsan;
@@ -395,7 +441,7 @@ pub use crate::signal::Signal;
 /// loader runs start-up functions, which follows neither source order nor
 /// module order: where the order between two exit functions matters,
 /// register them with the function form from `main`. A registration that
-/// fails (the operating system refused a pipe or a thread) is reported once
+/// fails (the operating system refused a thread) is reported once
 /// on stderr; the function then still runs at normal exit.
 ///
 /// Annotated functions work in every crate type that runs start-up

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::mask;
 use crate::registry;
 use crate::signal::Signal;
 
@@ -27,6 +28,8 @@ pub(crate) fn log_signal(signal: Signal, default_line_logged: bool) {
     let mut buffer = [0_u8; LINE_CAPACITY];
     let line = format_line(signal, &mut buffer);
     let logfuns = registry::lock().logfuns_for(signal, default());
+    // Log functions are the program's code, as exit functions are.
+    let _mask = mask::use_program_mask();
     for logfun in logfuns.iter() {
         if logfun as usize == to_stderr as fn(&str) as usize && default_line_logged {
             continue;

@@ -37,11 +37,20 @@ pub enum ExitReason {
     Signal {
         /// The signal.
         signal: Signal,
-        /// The process that sent it, when a process did (`kill`,
-        /// `sigqueue`, `abort`); `None` when the kernel or the terminal did
-        /// (Ctrl-C in a terminal is the kernel's).
+        /// The process that sent it, when the kernel vouches for it:
+        /// `kill` and `tgkill` (as `raise` and `abort` use), whose sender the
+        /// kernel fills in. `None` when the kernel or the terminal sent it
+        /// (Ctrl-C in a terminal is the kernel's), and for a `sigqueue`,
+        /// whose sender on Linux writes its own pid and uid into the signal
+        /// and may claim to be anyone, PID 1 and uid 0 included.
+        ///
+        /// For logs, not for decisions: never authorise anything on it. A
+        /// process of the same user can send a signal with `kill` as well as
+        /// the process you trust, and the pid may belong to a new process by
+        /// the time you read it.
         sender_pid: Option<i32>,
-        /// The real user id of that process, as the kernel reports it.
+        /// The real user id of that process, as the kernel reports it;
+        /// `None` when no sender is vouched for.
         sender_uid: Option<u32>,
     },
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::log::report;
+use crate::mask;
 use crate::registry::{self, Entry};
 use crate::state;
 use crate::sys;
@@ -23,8 +24,12 @@ use crate::sys;
 /// Returns once every function has run, including those that guards took
 /// back to run in a drop (on other threads), or once the rest were
 /// abandoned.
+///
+/// The functions run with the program's signal mask (see `mask.rs`),
+/// whatever the calling thread blocks.
 pub(crate) fn run_remaining() {
     state::run_on_this_thread();
+    let _mask = mask::use_program_mask();
     while !state::is_abandoned() {
         // A statement of its own, so that the lock is released before the
         // function runs: it may register or unregister.

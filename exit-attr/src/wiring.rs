@@ -9,9 +9,11 @@ use crate::dispatcher;
 use crate::error::Error;
 use crate::fork;
 use crate::handler;
+use crate::mask;
 use crate::registry::{self, Callback, Entry, Identity, Key, Label, Log};
 use crate::signal::{Signal, SignalSet};
 use crate::state::{self, DropRun};
+use crate::sys;
 
 /// Registers `entry` (or, for a function with an `identity`, adds its
 /// signals to the same function's earlier registration) and hooks every
@@ -28,6 +30,10 @@ pub(crate) fn register(
     if registry.is_closed() {
         return Err(Error::ExitInProgress);
     }
+    // Before anything of exit-attr's exists to change a mask or to point
+    // into this copy's code.
+    mask::record_program_mask();
+    sys::pin_in_memory();
     at_exit::ensure_registered()?;
     fork::ensure_registered()?;
     let key = registry.insert(entry, identity)?;

@@ -26,6 +26,8 @@
  *   fork    forks; the child prints `child ready` and pauses until a signal
  *           ends it; the parent prints `forked PID`, waits for the child and
  *           prints `child ended by signal N` or `child exited with N`
+ *   unload  unloads every plugin (`dlclose`, once for each `dlopen`), as a
+ *           host that is done with its plugins does, and prints `unloaded`
  *
  * Everything is printed with write(2), unbuffered: a forked child inherits
  * no buffered output, and the signal handlers may print too.
@@ -153,7 +155,14 @@ static void install_newer(int signal) {
     }
 }
 
+/* The handles of the loaded plugins, for `unload`. */
+static void *loaded[16];
+static size_t loaded_count;
+
 static void load(const char *path, const char *name, const char *behaviour) {
+    if (loaded_count == sizeof loaded / sizeof loaded[0]) {
+        fail("too many plugins");
+    }
     void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
         fprintf(stderr, "dlopen_host: dlopen %s: %s\n", path, dlerror());
@@ -168,6 +177,17 @@ static void load(const char *path, const char *name, const char *behaviour) {
         fprintf(stderr, "dlopen_host: plugin_init(%s, %s) failed\n", name, behaviour);
         exit(64);
     }
+    loaded[loaded_count++] = library;
+}
+
+static void unload(void) {
+    while (loaded_count > 0) {
+        if (dlclose(loaded[--loaded_count]) != 0) {
+            fprintf(stderr, "dlopen_host: dlclose: %s\n", dlerror());
+            exit(64);
+        }
+    }
+    say("unloaded");
 }
 
 /* Reads one line from stdin with read(2), a byte at a time (no stdio
@@ -263,6 +283,8 @@ int main(int argc, char **argv) {
             exit(atoi(line + 5));
         } else if (strcmp(line, "fork") == 0) {
             fork_child();
+        } else if (strcmp(line, "unload") == 0) {
+            unload();
         } else {
             fail("unknown command");
         }

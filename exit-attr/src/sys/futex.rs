@@ -3,6 +3,8 @@
 //! async-signal-safe (`futex(2)`, `nanosleep(2)`).
 
 use std::sync::atomic::{AtomicU32, Ordering};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::time::Duration;
 
 /// Blocks until `word` no longer holds `value`.
 pub(crate) fn wait_while_equal(word: &AtomicU32, value: u32) {
@@ -26,20 +28,37 @@ pub(crate) fn wake_all(word: &AtomicU32) {
     let _ = word;
 }
 
+/// Sleeps while `word` holds `value`, at most `timeout` (`None`: no
+/// limit). Returns early, at the latest, when a [`wake_all`] follows a
+/// change of the word; it may also return spuriously (a signal handler ran
+/// on this thread), so the caller checks the word again.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn wait(word: &AtomicU32, value: u32) {
+pub(crate) fn wait_timeout(word: &AtomicU32, value: u32, timeout: Option<Duration>) {
+    let timeout = timeout.map(|timeout| libc::timespec {
+        // Saturates: a wait of more than 2^63 seconds is a wait forever.
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: timeout.subsec_nanos().into(),
+    });
+    let timeout = timeout
+        .as_ref()
+        .map_or(std::ptr::null(), std::ptr::from_ref);
     // SAFETY: FUTEX_WAIT sleeps only while the live atomic at this address
-    // still holds `value`; a spurious or interrupted return is re-checked
-    // by the caller. No timeout.
+    // still holds `value`; the timeout, if any, is a valid relative timespec
+    // that outlives the call.
     unsafe {
         libc::syscall(
             libc::SYS_futex,
             word.as_ptr(),
             libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
             value,
-            std::ptr::null::<libc::timespec>(),
+            timeout,
         );
     }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn wait(word: &AtomicU32, value: u32) {
+    wait_timeout(word, value, None);
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

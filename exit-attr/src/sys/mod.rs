@@ -6,22 +6,25 @@
 //! when to end the process. Functions that the signal handler calls say that
 //! they are async-signal-safe.
 
+mod doorbell;
 mod errno;
 mod exit;
 mod futex;
-mod pipe;
+mod object;
 mod signals;
 mod thread;
 
+pub(crate) use doorbell::{Doorbell, USES_DESCRIPTORS};
 pub(crate) use errno::{ErrnoGuard, thread_id};
 pub(crate) use exit::on_exit_handler;
 pub(crate) use futex::{wait_while_equal, wake_all};
-pub(crate) use pipe::{Pipe, close, poll_readable, read_exact, write_all};
+pub(crate) use object::pin_in_memory;
 #[cfg(exit_attr_tsan)]
 pub(crate) use signals::suspend;
 pub(crate) use signals::{
-    SavedAction, SigInfo, SigInfoHandler, SigSet, current_action, die_by, install_handler,
-    restore_action, send_to_current_thread, sender_pid, sender_uid, thread_mask,
+    SavedAction, SigInfo, SigInfoHandler, SigSet, claimed_sender_pid, current_action,
+    current_thread_mask, die_by, install_handler, restore_action, send_to_current_thread,
+    sender_pid, sender_uid, thread_mask,
 };
 pub(crate) use thread::{name_current_thread, spawn_joinable, spawn_with_signals_blocked};
 

@@ -23,6 +23,17 @@ impl SigSet {
         }
     }
 
+    /// The set of no signal.
+    pub(crate) fn empty() -> SigSet {
+        let mut set = MaybeUninit::uninit();
+        // SAFETY: sigemptyset initialises the set it is given; it cannot fail
+        // for a valid pointer.
+        unsafe {
+            libc::sigemptyset(set.as_mut_ptr());
+            SigSet(set.assume_init())
+        }
+    }
+
     /// The set that holds only `signal`.
     pub(crate) fn only(signal: c_int) -> SigSet {
         let mut set = MaybeUninit::uninit();
@@ -70,6 +81,11 @@ pub(crate) fn thread_mask(how: c_int, set: &SigSet) -> SigSet {
         libc::pthread_sigmask(how, &set.0, old.as_mut_ptr());
         SigSet(old.assume_init())
     }
+}
+
+/// The calling thread's signal mask, unchanged.
+pub(crate) fn current_thread_mask() -> SigSet {
+    thread_mask(libc::SIG_BLOCK, &SigSet::empty())
 }
 
 /// A signal action, as `sigaction` reports it: kept to be put back, and
@@ -195,37 +211,64 @@ impl SigInfo {
     }
 }
 
-/// The process that sent the signal `info` describes, when a process sent
-/// it (`kill`, `sigqueue`, `raise`, `abort`); `None` when the kernel or the
-/// terminal did. Async-signal-safe.
+/// The process that sent the signal `info` describes, when the kernel
+/// vouches for it; `None` otherwise. Async-signal-safe.
+///
+/// The kernel fills in the sender of `kill` (`SI_USER`) and, on Linux, of
+/// `tgkill` and `tkill` (`SI_TKILL`), and no process can claim those codes
+/// for a signal it sends another. A `sigqueue` (`SI_QUEUE`) is not vouched
+/// for: on Linux its sender writes the whole `siginfo_t` itself, pid and uid
+/// included, and any process of the same user can claim to be PID 1 and
+/// uid 0 that way. A signal from the kernel or the terminal has no sender.
 pub(crate) fn sender_pid(info: &libc::siginfo_t) -> Option<libc::pid_t> {
-    // SAFETY: si_pid is part of the union member that every code checked by
-    // `sent_by_a_process` fills; elsewhere it is only read as a hint.
-    sent_by_a_process(info).then(|| unsafe { info.si_pid() })
+    vouched_for(info).then(|| claimed_sender_pid(info))
 }
 
 /// The real user id of the process that sent the signal, as [`sender_pid`].
 pub(crate) fn sender_uid(info: &libc::siginfo_t) -> Option<libc::uid_t> {
-    // SAFETY: as in sender_pid: si_uid sits beside si_pid.
-    sent_by_a_process(info).then(|| unsafe { info.si_uid() })
+    // SAFETY: si_uid sits beside si_pid, in the union member that every
+    // code `vouched_for` accepts fills.
+    vouched_for(info).then(|| unsafe { info.si_uid() })
 }
 
-/// Whether a process sent the signal, so that `si_pid` and `si_uid` name it.
+/// The pid that `info` names as its sender, whoever filled it in: a hint,
+/// for telling this process's own `abort()` from a signal of elsewhere.
+/// Async-signal-safe.
+pub(crate) fn claimed_sender_pid(info: &libc::siginfo_t) -> libc::pid_t {
+    // SAFETY: si_pid is a plain integer in the union member of signals sent
+    // by a process; for another kind of signal it reads whatever the kernel
+    // put there, which is only ever used as a hint.
+    unsafe { info.si_pid() }
+}
+
+/// Whether the kernel filled in the sender of `info` (see [`sender_pid`]).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn sent_by_a_process(info: &libc::siginfo_t) -> bool {
-    matches!(
-        info.si_code,
-        libc::SI_USER | libc::SI_QUEUE | libc::SI_TKILL
-    )
+fn vouched_for(info: &libc::siginfo_t) -> bool {
+    matches!(info.si_code, libc::SI_USER | libc::SI_TKILL)
 }
 
-/// Elsewhere the codes differ between systems: a sender's pid is never 0.
+/// Whether the kernel filled in the sender of `info`: `kill`'s `SI_USER`.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn sent_by_a_process(info: &libc::siginfo_t) -> bool {
-    // SAFETY: si_pid is a plain integer field on these systems.
-    let pid = unsafe { info.si_pid() };
-    pid > 0
+fn vouched_for(info: &libc::siginfo_t) -> bool {
+    info.si_code == SI_USER
 }
+
+/// `SI_USER`, which the `libc` crate names on Linux only: each system's
+/// `<sys/signal.h>` defines it.
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+const SI_USER: c_int = 0x10001;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+)))]
+const SI_USER: c_int = 0;
 
 /// Sends `signal` to the calling thread, carrying `info` where the platform
 /// allows it (Linux), so that a handler called for it sees the original

@@ -1,0 +1,120 @@
+//! Exit functions run with the signal mask the program had, never with
+//! exit-attr's own (its thread blocks every signal while it waits): what
+//! they start, a shell script that waits for a background job, a child
+//! that must still die by SIGTERM, starts as a child of `main` would.
+
+mod common;
+
+use common::{Fixture, Outcome};
+
+/// The fixture's main thread blocks SIGUSR2 before it registers, so that
+/// the program's mask is neither empty nor exit-attr's full one; its exit
+/// function starts three children (`Command`, `system`, `fork` + `exec`),
+/// each of which prints its own blocked signals.
+fn start_reporting_child_masks() -> (Fixture, String) {
+    let mut fixture = Fixture::start(&["--block", "USR2", "--fun", "reports_child_masks:TERM"]);
+    fixture.send("mask");
+    let main = fixture.wait_for_prefix("main SigBlk: ")["main SigBlk: ".len()..].to_owned();
+    let usr2 = 1_u64 << (libc::SIGUSR2 - 1);
+    assert_eq!(u64::from_str_radix(&main, 16), Ok(usr2), "main's mask");
+    (fixture, main)
+}
+
+/// Each child printed, after its `child mask via HOW:` line, the mask that
+/// `main` has.
+fn assert_children_have_mains_mask(outcome: &Outcome, main: &str) {
+    for how in ["Command", "system", "fork+exec"] {
+        let after = outcome.after(&format!("child mask via {how}:"));
+        assert_eq!(
+            after
+                .first()
+                .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+            Some(vec!["SigBlk:", main]),
+            "{how}: {outcome:#?}"
+        );
+    }
+    assert!(
+        outcome.ran().contains(&"ran reports_child_masks"),
+        "{outcome:#?}"
+    );
+}
+
+#[test]
+fn children_of_exit_functions_get_mains_mask_on_sigterm() {
+    let (fixture, main) = start_reporting_child_masks();
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_children_have_mains_mask(&outcome, &main);
+}
+
+#[test]
+fn children_of_exit_functions_get_mains_mask_at_normal_exit() {
+    let (fixture, main) = start_reporting_child_masks();
+    let outcome = fixture.end_with_command("return", 0);
+    assert_children_have_mains_mask(&outcome, &main);
+}
+
+/// `sh -c 'sleep 0.2 & wait'` from an exit function: the shell's `wait`
+/// needs SIGCHLD, which a child of a thread that blocks it never gets. It
+/// finishes on both paths (a hang fails the test at the harness's bound).
+#[test]
+fn a_cleanup_script_that_waits_for_a_background_job_finishes_on_sigterm() {
+    let fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "runs_script:"]);
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(
+        outcome.ran(),
+        ["ran runs_script: exit status: 0", "ran first"],
+        "{outcome:#?}"
+    );
+}
+
+#[test]
+fn a_cleanup_script_that_waits_for_a_background_job_finishes_at_normal_exit() {
+    let fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "runs_script:"]);
+    let outcome = fixture.end_with_command("exit 4", 4);
+    assert_eq!(
+        outcome.ran(),
+        ["ran runs_script: exit status: 0", "ran first"],
+        "{outcome:#?}"
+    );
+}
+
+/// The thread id of the fixture's thread named `exit-attr`, as
+/// `/proc/PID/task` lists it.
+fn exit_attr_thread(fixture: &Fixture) -> i32 {
+    let tasks = format!("/proc/{}/task", fixture.pid());
+    std::fs::read_dir(&tasks)
+        .unwrap()
+        .flatten()
+        .find(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|name| name.trim() == "exit-attr")
+        })
+        .and_then(|task| task.file_name().to_str()?.parse().ok())
+        .unwrap_or_else(|| panic!("no exit-attr thread in {tasks}"))
+}
+
+/// A hooked signal aimed at exit-attr's own thread (`tgkill`), not at the
+/// process, stays pending there, blocked: it is not acted on (the crate
+/// docs say so). The program's later normal exit then runs every function
+/// once, with its own status, and no log line.
+#[test]
+fn a_signal_aimed_at_exit_attrs_own_thread_waits_there_and_changes_nothing() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
+    // A round trip, by which time exit-attr's thread has named itself.
+    fixture.send("reason");
+    fixture.wait_for("reason: None");
+    let thread = exit_attr_thread(&fixture);
+    // SAFETY: tgkill takes plain integers; the thread is the fixture's.
+    let sent = unsafe { libc::syscall(libc::SYS_tgkill, fixture.pid(), thread, libc::SIGTERM) };
+    assert_eq!(sent, 0, "tgkill: {}", std::io::Error::last_os_error());
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/task/{thread}/status", fixture.pid())).unwrap();
+    let pending = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigPnd:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok());
+    assert_eq!(pending, Some(1 << (libc::SIGTERM - 1)), "{status}");
+    let outcome = fixture.end_with_command("exit 5", 5);
+    assert_eq!(outcome.ran(), ["ran second", "ran first"], "{outcome:#?}");
+    assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+}
