@@ -1,8 +1,8 @@
 //! It exists because cargo's `links` key, which keeps two
 //! semver-incompatible copies of exit-attr out of one build, requires a build
 //! script. It also tells the crate when it is built for ThreadSanitizer
-//! (`-Zsanitizer=thread`): see `src/tsan.rs`; and which doorbell wakes the
-//! dispatcher thread on this target: see `src/sys/doorbell/mod.rs`.
+//! (`-Zsanitizer=thread`): see `src/delivery/unix/tsan.rs`; and which doorbell wakes the
+//! dispatcher thread on this target: see `src/sys/unix/doorbell/mod.rs`.
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
@@ -16,7 +16,10 @@ fn main() {
     if sanitizers.split(',').any(|s| s == "thread") {
         println!("cargo::rustc-cfg=exit_attr_tsan");
     }
-    println!("cargo::rustc-cfg=exit_attr_wake=\"{}\"", doorbell());
+    // Only Unix builds `sys/unix`, where the doorbell is.
+    if std::env::var_os("CARGO_CFG_UNIX").is_some() {
+        println!("cargo::rustc-cfg=exit_attr_wake=\"{}\"", doorbell());
+    }
 }
 
 /// The doorbell for the target: a futex where there is one, an unnamed

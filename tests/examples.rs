@@ -49,7 +49,7 @@ fn the_tour_shows_every_row_as_promised() {
         .iter()
         .filter(|l| l.ends_with(" yes") || l.ends_with(" NO"))
         .collect();
-    assert_eq!(rows.len(), 10, "{outcome:#?}");
+    assert_eq!(rows.len(), 11, "{outcome:#?}");
     assert!(rows.iter().all(|row| row.ends_with(" yes")), "{outcome:#?}");
     assert_eq!(
         outcome.stdout.last().map(String::as_str),
@@ -191,6 +191,7 @@ fn the_tour_builds_only_exit_attr_and_what_it_needs() {
             "exit-attr",
             "exit-attr-examples",
             "exit-attr-macros",
+            "exit-attr-signals",
             "libc",
             "proc-macro2",
             "quote",

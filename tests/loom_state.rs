@@ -1,16 +1,16 @@
-//! A model check of the exit state machine (`exit-attr/src/state.rs`) with
+//! A model check of the exit state machine (`exit-attr/src/state/machine.rs`) with
 //! loom, which runs each scenario under every interleaving of its threads
 //! that the memory model allows: one run at most, the first exit wins, and a
 //! waiter never returns while the functions are still running.
 //!
-//! The real `state.rs` is compiled here against loom's atomics, through a
+//! The real `state/machine.rs` is compiled here against loom's atomics, through a
 //! `crate::atomic` module of the same shape as the runtime's.
 
 use loom::sync::Arc;
 use loom::sync::atomic::AtomicUsize;
 use loom::thread;
 
-/// What `state.rs` imports as `crate::atomic`.
+/// What `state/machine.rs` imports as `crate::atomic`.
 mod atomic {
     pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
@@ -41,7 +41,7 @@ fn exit(state: &ExitState, ran: &AtomicUsize, thread: usize) {
             ran.fetch_add(1, atomic::Ordering::SeqCst);
             state.finish();
         }
-        Begin::Busy => state.wait_until_finished(),
+        Begin::Busy(_) => state.wait_until_finished(),
         Begin::Finished => {}
         Begin::Reentered(_) => panic!("thread {thread} never started a run"),
     }
@@ -90,8 +90,12 @@ fn a_signal_and_an_exit_race_and_exactly_one_wins() {
             1,
             "{outcomes:?}"
         );
-        // The loser sees a run in progress: nobody has finished it yet.
-        assert!(outcomes.contains(&Begin::Busy), "{outcomes:?}");
+        // The loser sees the winner's run in progress: nobody has finished
+        // it yet.
+        match outcomes {
+            [Begin::Started, normal] => assert_eq!(normal, Begin::Busy(Path::Signal)),
+            [signal, _] => assert_eq!(signal, Begin::Busy(Path::Normal)),
+        }
     });
 }
 
@@ -116,8 +120,8 @@ fn a_signal_after_a_finished_exit_starts_nothing() {
         let signal = state.begin(Path::Signal, 2);
         let normal = exiting.join().unwrap();
         match (signal, normal) {
-            (Begin::Started, Begin::Busy) => assert_eq!(ran.load(atomic::Ordering::SeqCst), 0),
-            (Begin::Busy | Begin::Finished, Begin::Started) => {
+            (Begin::Started, Begin::Busy(_)) => assert_eq!(ran.load(atomic::Ordering::SeqCst), 0),
+            (Begin::Busy(_) | Begin::Finished, Begin::Started) => {
                 assert_eq!(ran.load(atomic::Ordering::SeqCst), 1);
             }
             outcome => panic!("not exactly one winner: {outcome:?}"),
@@ -132,7 +136,7 @@ fn the_runner_calling_exit_again_is_told_it_reentered() {
         assert_eq!(state.begin(Path::Signal, 7), Begin::Started);
         assert!(state.is_running());
         assert_eq!(state.begin(Path::Normal, 7), Begin::Reentered(Path::Signal));
-        assert_eq!(state.begin(Path::Normal, 8), Begin::Busy);
+        assert_eq!(state.begin(Path::Normal, 8), Begin::Busy(Path::Signal));
     });
 }
 

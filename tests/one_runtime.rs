@@ -30,6 +30,7 @@ fn copy_of_exit_attr(to: &Path, version: &str) {
     std::fs::write(to.join("src/lib.rs"), "").unwrap();
     let manifest = std::fs::read_to_string(from.join("Cargo.toml")).unwrap();
     let macros = workspace().join("exit-attr-macros");
+    let signals = workspace().join("exit-attr-signals");
     let manifest = manifest
         .replace("rust-version.workspace = true", "")
         .replace(
@@ -42,6 +43,10 @@ fn copy_of_exit_attr(to: &Path, version: &str) {
         .replace(
             "path = \"../exit-attr-macros\"",
             &format!("path = {:?}", macros.display().to_string()),
+        )
+        .replace(
+            "path = \"../exit-attr-signals\"",
+            &format!("path = {:?}", signals.display().to_string()),
         )
         .replace("[lints]\nworkspace = true", "");
     std::fs::write(to.join("Cargo.toml"), manifest).unwrap();

@@ -47,10 +47,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `forbid` would reject).
 fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
     let name = function.to_string();
-    let signals = match &args.signals {
-        Some(signals) => quote!(#(::exit_attr::Signal::#signals),*),
-        None => quote!(::exit_attr::Signal::SIGTERM),
-    };
+    let default = [Ident::new("SIGTERM", Span::call_site())];
+    let signals = args.signals.as_deref().unwrap_or(&default);
+    let (signals, elsewhere) = per_target(signals);
     let logfun = match &args.logfun {
         Logfun::Default => quote!(::exit_attr::__private::Log::Default),
         Logfun::Nothing => quote!(::exit_attr::__private::Log::Silent),
@@ -73,15 +72,19 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
     let mach_o = quote!(target_vendor = "apple");
     quote! {
         const _: () = {
-            #[cfg(not(any(#elf, #mach_o)))]
+            #[cfg(not(any(#elf, #mach_o, windows)))]
             ::core::compile_error!(
                 "#[register_exit_fun] cannot run code before `main` on this platform; \
                  call `exit_attr::register_exit_fun` from `main` instead"
             );
+            #elsewhere
 
             #[used]
             #[cfg_attr(#elf, unsafe(link_section = ".init_array"))]
             #[cfg_attr(#mach_o, unsafe(link_section = "__DATA,__mod_init_func"))]
+            // Where the C runtime (MSVC's and MinGW's) keeps its
+            // initialisers, which it runs before `main`.
+            #[cfg_attr(windows, unsafe(link_section = ".CRT$XCU"))]
             static REGISTER: extern "C" fn() = {
                 extern "C" fn register() {
                     ::exit_attr::__private::register(
@@ -95,6 +98,28 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
             };
         };
     }
+}
+
+/// The listed signals, each kept only on the targets where it exists (a
+/// `cfg` on each element of the list), and for each, the one error that
+/// any other target gives, on the user's token. The attribute runs on the
+/// host and cannot know the target: the target's `cfg` decides, so that
+/// `signals = [SIGUSR1]` builds on Linux and is one clear error on Windows.
+fn per_target(signals: &[Ident]) -> (TokenStream, TokenStream) {
+    let mut listed = TokenStream::new();
+    let mut elsewhere = TokenStream::new();
+    // Every name was checked against the table before expanding.
+    let known = signals.iter().filter_map(|signal| {
+        valid::where_it_exists(&signal.to_string()).map(|found| (signal, found))
+    });
+    for (signal, (predicate, message)) in known {
+        listed.extend(quote!(#[cfg(#predicate)] ::exit_attr::Signal::#signal,));
+        elsewhere.extend(quote_spanned! {signal.span()=>
+            #[cfg(not(#predicate))]
+            ::core::compile_error!(#message);
+        });
+    }
+    (listed, elsewhere)
 }
 
 /// `Log::To(path)`, through a `let` whose type carries the span of the

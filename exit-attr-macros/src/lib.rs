@@ -8,7 +8,6 @@
 mod args;
 mod errors;
 mod expand;
-mod signal_table;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -1,17 +1,17 @@
 //! What the attribute accepts: signal names, and the item it is applied to.
 
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{FnArg, Item, ItemFn, ReturnType, Safety, Signature};
 
 use crate::errors::Errors;
-use crate::signal_table;
+use exit_attr_signals as signal_table;
 
-/// Why `name` cannot be listed in `signals = [...]`, or `None` if it can.
-/// `SIGSTKFLT`, `SIGIO` and `SIGPWR` exist only on Linux and Android;
-/// elsewhere the expansion's reference to them fails to resolve, with the
-/// error on the user's token.
+/// Why `name` cannot be listed in `signals = [...]` on any target, or
+/// `None` if it can on some. Whether it exists on the target being built
+/// is for the target's own `cfg` to say: see [`where_it_exists`].
 pub(crate) fn signal_problem(name: &str) -> Option<String> {
-    if signal_table::ACCEPTED.contains(&name) {
+    if signal_table::accepted_where(name).is_some() {
         return None;
     }
     if let Some(refusal) = signal_table::refusal(name) {
@@ -21,6 +21,28 @@ pub(crate) fn signal_problem(name: &str) -> Option<String> {
         Some(closest) => format!("unknown signal `{name}`; did you mean `{closest}`?"),
         None => format!("unknown signal `{name}`; expected a POSIX name such as `SIGTERM`"),
     })
+}
+
+/// The `cfg` predicate of the targets on which the accepted signal `name`
+/// exists, and the error to give on any other target, on the user's token.
+/// The attribute runs on the host and cannot see the target: the
+/// expansion carries both, and the target's `cfg` picks one.
+pub(crate) fn where_it_exists(name: &str) -> Option<(TokenStream, String)> {
+    let predicate = signal_table::accepted_where(name)?;
+    let message = match predicate {
+        "unix" => format!(
+            "`{name}` is a Unix signal; on Windows exit-attr hooks only SIGINT (Ctrl-C), \
+             SIGQUIT (Ctrl-Break), SIGHUP (console closed) and SIGTERM (logoff or shutdown)"
+        ),
+        _ if predicate.contains("linux") => {
+            format!("`{name}` exists only on Linux and Android, not on this target")
+        }
+        _ => format!("`{name}` does not exist on this target"),
+    };
+    let predicate = predicate
+        .parse()
+        .expect("the signal table's predicates are valid tokens");
+    Some((predicate, message))
 }
 
 /// The function the attribute can register, or errors saying why `item` is
@@ -161,8 +183,9 @@ mod tests {
     /// table (tested in the runtime); the attribute accepts exactly those.
     #[test]
     fn accepts_exactly_the_names_the_table_accepts() {
-        for &name in signal_table::ACCEPTED {
+        for &(name, _) in signal_table::ACCEPTED {
             assert_eq!(signal_problem(name), None, "{name}");
+            assert!(where_it_exists(name).is_some(), "{name}");
         }
         for &(name, _) in signal_table::REFUSED {
             assert!(signal_problem(name).is_some(), "{name}");
@@ -170,6 +193,21 @@ mod tests {
         for unknown in ["SIGFOO", "TERM", "sigterm", "SIGRTMIN", ""] {
             assert!(signal_problem(unknown).is_some(), "{unknown}");
         }
+    }
+
+    #[test]
+    fn a_signal_that_windows_lacks_says_what_windows_has() {
+        let (predicate, message) = where_it_exists("SIGUSR1").unwrap();
+        assert_eq!(predicate.to_string(), "unix");
+        assert!(
+            message.starts_with("`SIGUSR1` is a Unix signal; on Windows"),
+            "{message}"
+        );
+        let (predicate, _) = where_it_exists("SIGTERM").unwrap();
+        assert_eq!(predicate.to_string(), "any (unix , windows)");
+        let (_, message) = where_it_exists("SIGPWR").unwrap();
+        assert!(message.contains("only on Linux"), "{message}");
+        assert!(where_it_exists("SIGKILL").is_none());
     }
 
     #[test]

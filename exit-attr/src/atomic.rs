@@ -1,7 +1,7 @@
-//! The atomics that the exit state machine (`state.rs`) is written against.
+//! The atomics that the exit state machine (`state/machine.rs`) is written against.
 //!
 //! Here they are the standard library's. The loom model check at the
-//! workspace root (`tests/loom_state.rs`) compiles `state.rs` against a
+//! workspace root (`tests/loom_state.rs`) compiles `state/machine.rs` against a
 //! module of the same shape that re-exports loom's, so that it explores every
 //! interleaving of the real code.
 

@@ -4,8 +4,9 @@ use std::fmt;
 use std::io;
 use std::os::raw::c_int;
 
+use exit_attr_signals::Refusal;
+
 use crate::signal::{self, Signal};
-use crate::signal_table::{self, Refusal};
 
 /// Everything that can go wrong in exit-attr's public API.
 ///
@@ -15,9 +16,14 @@ use crate::signal_table::{self, Refusal};
 /// ```
 /// use exit_attr::{Error, Signal};
 ///
+/// let err = "SIGTREM".parse::<Signal>().unwrap_err();
+/// assert!(matches!(err, Error::UnknownSignalName(_)));
+/// assert_eq!(err.to_string(), "unknown signal name `SIGTREM`; did you mean `SIGTERM`?");
+///
+/// # #[cfg(unix)] {
 /// let err = Signal::try_from(libc::SIGKILL).unwrap_err();
-/// assert!(matches!(err, Error::Uncatchable(_)));
 /// assert_eq!(err.to_string(), "SIGKILL (9) cannot be caught, so no exit function can run for it");
+/// # }
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -28,6 +34,10 @@ pub enum Error {
     /// The string is not the name of a signal; `Display` suggests the
     /// closest known name.
     UnknownSignalName(String),
+    /// The name of a signal that exit-attr hooks on other platforms but not
+    /// on this one: `SIGPWR` off Linux, or, on Windows, any signal but the
+    /// four that its console events stand for.
+    NotOnThisPlatform(&'static str),
     /// `SIGKILL` or `SIGSTOP`: no process can catch them.
     Uncatchable(c_int),
     /// A signal whose default action does not end the process (`SIGCHLD`,
@@ -75,10 +85,23 @@ impl fmt::Display for Error {
             }
             Error::UnknownSignalName(name) => {
                 write!(f, "unknown signal name `{name}`")?;
-                match signal_table::closest_name(name) {
+                match exit_attr_signals::closest_name(name) {
                     Some(closest) => write!(f, "; did you mean `{closest}`?"),
                     None => Ok(()),
                 }
+            }
+            Error::NotOnThisPlatform(name) => {
+                write!(
+                    f,
+                    "{name} is not a signal exit-attr can hook on this platform"
+                )?;
+                if cfg!(windows) {
+                    f.write_str(
+                        "; on Windows it hooks SIGINT (Ctrl-C), SIGQUIT (Ctrl-Break), \
+                         SIGHUP (console closed) and SIGTERM (logoff or shutdown)",
+                    )?;
+                }
+                Ok(())
             }
             Error::Uncatchable(raw) => {
                 describe(*raw, f)?;

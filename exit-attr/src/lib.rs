@@ -273,11 +273,58 @@
 //! # Platforms
 //!
 //! Linux is tested, with glibc and with musl: every behaviour described here
-//! is checked by running processes. macOS, FreeBSD, NetBSD and illumos are
-//! only compiled (`cargo check`); the code is the same there by design, but
-//! it is not run, and a chained handler there sees a `siginfo_t` that names
-//! the process itself as the sender. Other targets, such as Windows, get one
-//! `compile_error!`.
+//! is checked by running processes. Windows is tested under Wine (see
+//! [below](#windows)). macOS, FreeBSD, NetBSD and illumos are compiled; the
+//! code is the same there by design, but it is not run, and a chained
+//! handler there sees a `siginfo_t` that names the process itself as the
+//! sender. Other targets get one `compile_error!`.
+//!
+//! # Windows
+//!
+//! Windows has no POSIX signals; its console control events play their
+//! role, with the mapping .NET's `PosixSignalRegistration` uses, and the
+//! same API: [`Signal`] has four constants there, [`SIGINT`](Signal::SIGINT)
+//! for Ctrl-C, [`SIGQUIT`](Signal::SIGQUIT) for Ctrl-Break,
+//! [`SIGHUP`](Signal::SIGHUP) for the console window closed and
+//! [`SIGTERM`](Signal::SIGTERM) for logoff and shutdown, and any other
+//! signal in the attribute is a compile error on its name. So
+//! `#[register_exit_fun(signals = [SIGTERM, SIGINT])]` builds everywhere.
+//!
+//! - **A listed event.** Windows calls a process's console handlers newest
+//!   first, each on a new thread, until one returns `TRUE`. exit-attr's
+//!   (installed when the first registration lists one of the four signals)
+//!   runs the log line and every exit function, once, newest first, on that
+//!   thread, then returns `FALSE`: handlers installed before it run after
+//!   the cleanup, and Windows' default ends the process
+//!   (`STATUS_CONTROL_C_EXIT`). A handler installed after it (ctrlc,
+//!   `tokio::signal::windows`) that returns `TRUE` owns the event, and the
+//!   exit functions run at the program's later exit. An event that no
+//!   registration lists runs nothing, and Windows' default ends the
+//!   process. On the console window's close, logoff and shutdown, Windows
+//!   ends the process itself if the handlers take too long (a few seconds):
+//!   keep [`set_timeout`] under that.
+//! - **Returning from `main`** (or a panic out of it): the C runtime's
+//!   `atexit` runs the exit functions on a fresh thread, while every other
+//!   thread still runs; [`set_timeout`] bounds them.
+//! - **`std::process::exit`**, from any thread, is Windows' `ExitProcess`,
+//!   which runs no `atexit` handler: it ends every other thread where it
+//!   stands, then runs the process-detach callbacks on the exiting thread,
+//!   where exit-attr runs the exit functions. There, an exit function must
+//!   not wait for another thread (they are gone; a lock one of them held
+//!   stays held, the standard output's included if one was printing), nor
+//!   start one or load a library (Windows' loader lock is held), and
+//!   [`set_timeout`] cannot bound it (it needs a thread). Where that
+//!   matters, return from `main` instead.
+//! - [`exit_reason`] gives `Signal { signal, sender_pid: None, sender_uid:
+//!   None }` for an event, and `Exit { code: None }` for a normal exit: the
+//!   C runtime does not tell its `atexit` handlers the status, nor Windows
+//!   its process-detach callbacks.
+//! - [`set_force_on_second_signal`]: a listed event while exit functions run
+//!   ends the process at once, with `STATUS_CONTROL_C_EXIT`.
+//! - Not on Windows: `SIGABRT` (Rust's `abort` there is `__fastfail`, which
+//!   runs no handler), `TerminateProcess` (what `taskkill /F` and
+//!   `Child::kill` use: Windows' SIGKILL), a service's stop request (a
+//!   service's control handler is the program's own), and `fork`.
 //!
 //! Under ThreadSanitizer (`-Zsanitizer=thread`), which runs a signal handler
 //! only at a safe point of the thread the signal went to (never while that
@@ -289,97 +336,53 @@
 
 #![warn(missing_docs)]
 
-#[cfg(not(unix))]
-compile_error!("exit-attr supports Unix targets only: it is built on POSIX signals and atexit");
+#[cfg(not(any(unix, windows)))]
+compile_error!(
+    "exit-attr supports Unix and Windows targets only: it is built on POSIX signals and atexit, \
+     or on Windows' console control events"
+);
 
-// On every other target, each item below is left out (`cfg(unix)` on
-// each, not a wrapping macro, so that tools that follow `mod` declarations
-// see them): the crate is then the one error above, with no cascade of
-// errors from code that cannot build there.
-
-// The modules, bottom up: each imports only from those listed before it
-// (but `signal` and `error`, which name each other). ARCHITECTURE.md
-// draws the layers and follows a signal and an exit through them.
+// The modules, bottom up: each imports only from those listed before it,
+// but `signal` and `error`, two values that name each other. ARCHITECTURE.md
+// draws the layers, the split between the shared code and each platform's,
+// and follows a signal and an exit through them.
 //
-// Leaves: the operating system, a fork-safe lock, the atomics.
-#[cfg(unix)]
+// Leaves: the operating system (one module per platform family), the
+// atomics the exit state machine is written against.
 mod atomic;
-#[cfg(unix)]
-mod sync;
-#[cfg(unix)]
 mod sys;
-// How copies of exit-attr in one process recognise each other.
-#[cfg(unix)]
-mod copies;
 // Values.
-#[cfg(unix)]
 mod error;
-#[macro_use]
-#[cfg(unix)]
-mod signal_table;
-#[cfg(unix)]
 mod signal;
 // The process's exit state.
-#[cfg(unix)]
 mod state;
 // Data: the registrations, and what each calls.
-#[cfg(unix)]
 mod callback;
-#[cfg(unix)]
 mod registry;
-// Mechanisms: waking the dispatcher, the signal handler, the log line,
-// running the functions.
-#[cfg(unix)]
-mod handler;
-#[cfg(unix)]
+// Mechanisms shared by every platform: the log line, running the functions.
 mod log;
-#[cfg(unix)]
-mod mask;
-#[cfg(unix)]
 mod run;
-#[cfg(all(unix, exit_attr_tsan))]
-mod tsan;
-#[cfg(unix)]
-mod wake;
-// Paths: the signal path's thread, the normal exit, fork.
-#[cfg(unix)]
-mod at_exit;
-#[cfg(unix)]
-mod dispatcher;
-#[cfg(unix)]
-mod fork;
+// What delivers signals (or console events) and bridges the normal exit:
+// one module per platform family.
+mod delivery;
 // Wiring: performing a registration.
-#[cfg(unix)]
 mod wiring;
 // The API.
-#[cfg(unix)]
 mod closure;
-#[cfg(unix)]
 mod control;
-#[cfg(unix)]
 mod function;
-#[cfg(unix)]
 mod guard;
-#[cfg(unix)]
 mod reason;
 
 #[doc(hidden)]
-#[cfg(unix)]
 pub mod __private;
 
-#[cfg(unix)]
 pub use crate::closure::{ExitHandle, register_exit_closure};
-#[cfg(unix)]
 pub use crate::control::{set_default_logfun, set_force_on_second_signal, set_timeout};
-#[cfg(unix)]
 pub use crate::error::Error;
-#[cfg(unix)]
 pub use crate::function::register_exit_fun;
-#[cfg(unix)]
 pub use crate::guard::{ExitGuard, exit_guard};
-#[cfg(unix)]
 pub use crate::reason::{ExitReason, exit_reason};
-#[cfg(unix)]
 pub use crate::signal::Signal;
 
 /// Registers the annotated function, before `main` starts, to run once when

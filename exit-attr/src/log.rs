@@ -5,9 +5,9 @@ use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::mask;
 use crate::registry;
 use crate::signal::Signal;
+use crate::sys;
 
 /// Calls, once each, the distinct log functions of the registrations that
 /// list `signal`, with the line `signal SIGTERM received by process with
@@ -15,7 +15,7 @@ use crate::signal::Signal;
 /// function is user code).
 ///
 /// When another copy of exit-attr in this process has already printed the
-/// line with the built-in default (`default_line_logged`; see `copies.rs`),
+/// line with the built-in default (`default_line_logged`; see `delivery/unix/copies.rs`),
 /// this copy's built-in default does not print it again.
 ///
 /// Allocates nothing in the usual case (a few distinct log functions): a
@@ -29,7 +29,7 @@ pub(crate) fn log_signal(signal: Signal, default_line_logged: bool) {
     let line = format_line(signal, &mut buffer);
     let logfuns = registry::lock().logfuns_for(signal, default());
     // Log functions are the program's code, as exit functions are.
-    let _mask = mask::use_program_mask();
+    let _mask = sys::use_program_mask();
     for logfun in logfuns.iter() {
         if logfun as usize == to_stderr as fn(&str) as usize && default_line_logged {
             continue;
@@ -40,6 +40,7 @@ pub(crate) fn log_signal(signal: Signal, default_line_logged: bool) {
     }
 }
 
+#[cfg(unix)]
 /// Whether the built-in default log function has printed the line, here or
 /// in another copy of exit-attr that said so.
 pub(crate) fn default_line_logged() -> bool {
@@ -65,6 +66,7 @@ fn format_line(signal: Signal, buffer: &mut [u8; LINE_CAPACITY]) -> &str {
     std::str::from_utf8(&buffer[..length]).unwrap_or_default()
 }
 
+#[cfg(unix)]
 /// Formats a line and walks the registry as [`log_signal`] does, calling
 /// nothing, so that the code of the signal path is in memory before a
 /// signal needs it.

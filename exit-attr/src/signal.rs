@@ -5,8 +5,9 @@ use std::fmt;
 use std::os::raw::c_int;
 use std::str::FromStr;
 
+use exit_attr_signals::Refusal;
+
 use crate::error::Error;
-use crate::signal_table::{self, Refusal};
 
 /// A signal that can be caught and whose default action ends the process.
 ///
@@ -16,6 +17,13 @@ use crate::signal_table::{self, Refusal};
 /// associated constants are named as in POSIX; those that exist only on some
 /// platforms (`SIGPWR`, `SIGSTKFLT`, `SIGIO`, ...) are there only on them.
 ///
+/// On Windows, which has no POSIX signals, `Signal` has four constants,
+/// one for each console control event (the mapping .NET's
+/// `PosixSignalRegistration` uses): [`SIGINT`](Signal::SIGINT) is Ctrl-C,
+/// [`SIGQUIT`](Signal::SIGQUIT) Ctrl-Break, [`SIGHUP`](Signal::SIGHUP) the
+/// console window closed, and [`SIGTERM`](Signal::SIGTERM) the user logging
+/// off or the system shutting down.
+///
 /// ```
 /// use exit_attr::Signal;
 ///
@@ -24,24 +32,25 @@ use crate::signal_table::{self, Refusal};
 /// assert_eq!(term.as_raw(), libc::SIGTERM);
 /// assert_eq!(term.to_string(), "SIGTERM");
 /// assert_eq!(Signal::try_from(libc::SIGINT)?, Signal::SIGINT);
-/// assert!(Signal::try_from(libc::SIGKILL).is_err());
+/// assert!("SIGKILL".parse::<Signal>().is_err());
 /// # Ok::<(), exit_attr::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Signal(c_int);
 
-/// Expands the shared table (`signal_table.rs`) into `Signal`'s constants
-/// and the numbers of the signals it refuses.
+/// Expands the shared table (the `exit-attr-signals` crate) into
+/// `Signal`'s constants, each on the targets where it exists, and the
+/// numbers of the signals it refuses.
 macro_rules! signal_constants {
     (
-        accepted { $( $(#[$cfg:meta])* $name:ident: $doc:literal; )* }
+        accepted { $( $name:ident [$where:meta]: $doc:literal; )* }
         refused { $( $refused:ident: $refusal:ident; )* }
     ) => {
         impl Signal {
             $(
                 #[doc = $doc]
-                $(#[$cfg])*
-                pub const $name: Signal = Signal(libc::$name);
+                #[cfg($where)]
+                pub const $name: Signal = Signal(raw::$name);
             )*
 
             /// Every signal of this platform that exit-attr knows, in
@@ -50,21 +59,21 @@ macro_rules! signal_constants {
             /// ```
             /// use exit_attr::Signal;
             ///
-            /// assert!(Signal::ALL.contains(&Signal::SIGHUP));
+            /// assert!(Signal::ALL.contains(&Signal::SIGTERM));
             /// assert!(Signal::ALL.windows(2).all(|w| w[0] < w[1]));
             /// ```
             pub const ALL: &'static [Signal] = &sorted([
-                $( $(#[$cfg])* Signal::$name, )*
+                $( #[cfg($where)] Signal::$name, )*
             ]);
 
             /// The signal's POSIX name, such as `"SIGTERM"`.
             ///
             /// ```
-            /// assert_eq!(exit_attr::Signal::SIGHUP.name(), "SIGHUP");
+            /// assert_eq!(exit_attr::Signal::SIGINT.name(), "SIGINT");
             /// ```
             pub fn name(self) -> &'static str {
                 $(
-                    $(#[$cfg])*
+                    #[cfg($where)]
                     if self == Signal::$name {
                         return stringify!($name);
                     }
@@ -74,14 +83,36 @@ macro_rules! signal_constants {
         }
 
         /// The numbers and names of the signals that are not `Signal`s
-        /// (why each is refused is the table's `refusal`).
+        /// (why each is refused is the table's `refusal`). Windows has no
+        /// numbers for them.
+        #[cfg(unix)]
         const REFUSED: &[(c_int, &str)] = &[
             $( (libc::$refused, stringify!($refused)), )*
         ];
+        #[cfg(not(unix))]
+        const REFUSED: &[(c_int, &str)] = &[];
     };
 }
 
-signal_table!(signal_constants);
+exit_attr_signals::signal_table!(signal_constants);
+
+/// Where the constants' numbers come from: the C library's on Unix.
+#[cfg(unix)]
+use libc as raw;
+
+/// On Windows, the C runtime's numbers where it has one (`SIGINT`,
+/// `SIGTERM`, and `SIGBREAK` for Ctrl-Break, which stands for `SIGQUIT`),
+/// and POSIX's for `SIGHUP`, which it lacks.
+#[cfg(windows)]
+mod raw {
+    use std::os::raw::c_int;
+
+    pub(super) const SIGHUP: c_int = 1;
+    pub(super) const SIGINT: c_int = 2;
+    /// The C runtime's `SIGBREAK`.
+    pub(super) const SIGQUIT: c_int = 21;
+    pub(super) const SIGTERM: c_int = 15;
+}
 
 /// `signals`, sorted by number: the table is in POSIX order, and numbers
 /// differ between platforms.
@@ -150,7 +181,7 @@ impl TryFrom<c_int> for Signal {
         if let Some(&signal) = Signal::ALL.iter().find(|s| s.0 == raw) {
             return Ok(signal);
         }
-        match raw_name(raw).and_then(signal_table::refusal) {
+        match raw_name(raw).and_then(exit_attr_signals::refusal) {
             Some(Refusal::Uncatchable) => Err(Error::Uncatchable(raw)),
             Some(Refusal::NonTerminating) => Err(Error::NonTerminating(raw)),
             Some(Refusal::SynchronousFault) => Err(Error::SynchronousFault(raw)),
@@ -188,8 +219,19 @@ impl FromStr for Signal {
         if let Some(&signal) = Signal::ALL.iter().find(|s| matches(s.name())) {
             return Ok(signal);
         }
-        match REFUSED.iter().find(|(_, name)| matches(name)) {
-            Some(&(raw, _)) => Signal::try_from(raw),
+        if let Some(&(raw, _)) = REFUSED.iter().find(|(_, name)| matches(name)) {
+            return Signal::try_from(raw);
+        }
+        // A name of the table that is not a signal here: one that exists
+        // only elsewhere (`SIGPWR` off Linux, `SIGUSR1` on Windows), or a
+        // refused one where the platform has no number for it.
+        let known = exit_attr_signals::ACCEPTED
+            .iter()
+            .map(|&(name, _)| name)
+            .chain(exit_attr_signals::REFUSED.iter().map(|&(name, _)| name))
+            .find(|name| matches(name));
+        match known {
+            Some(name) => Err(Error::NotOnThisPlatform(name)),
             None => Err(Error::UnknownSignalName(s.to_owned())),
         }
     }
@@ -261,10 +303,15 @@ mod tests {
     }
 
     #[test]
-    fn rejects_numbers_that_are_not_hookable_signals() {
+    fn rejects_numbers_that_are_not_signals() {
         for raw in [0, -1, c_int::MIN, c_int::MAX, 64, 65, 1000] {
             assert!(matches!(Signal::try_from(raw), Err(Error::NotASignal(n)) if n == raw));
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rejects_the_numbers_of_refused_signals_with_the_reason() {
         assert!(matches!(
             Signal::try_from(libc::SIGKILL),
             Err(Error::Uncatchable(_))
@@ -294,6 +341,17 @@ mod tests {
     fn parses_names_leniently_and_rejects_unknown_ones() {
         assert_eq!("TERM".parse::<Signal>().unwrap(), Signal::SIGTERM);
         assert_eq!(" sigint ".parse::<Signal>().unwrap(), Signal::SIGINT);
+        for bad in ["", "SIG", "SIGFOO", "15", "SIGTERM2", "SIG TERM"] {
+            assert!(
+                matches!(bad.parse::<Signal>(), Err(Error::UnknownSignalName(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn parsing_a_refused_name_gives_the_reason() {
         assert!(matches!(
             "SIGKILL".parse::<Signal>(),
             Err(Error::Uncatchable(9))
@@ -306,22 +364,59 @@ mod tests {
             "SIGSEGV".parse::<Signal>(),
             Err(Error::SynchronousFault(n)) if n == libc::SIGSEGV
         ));
-        for bad in ["", "SIG", "SIGFOO", "15", "SIGTERM2", "SIG TERM"] {
-            assert!(
-                matches!(bad.parse::<Signal>(), Err(Error::UnknownSignalName(_))),
-                "{bad}"
-            );
-        }
     }
 
-    /// The attribute accepts exactly the names of `signal_table::ACCEPTED`
+    /// A name of the table that exists elsewhere but not here.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[test]
+    fn a_signal_of_another_platform_is_not_on_this_one() {
+        assert!(matches!(
+            "SIGPWR".parse::<Signal>(),
+            Err(Error::NotOnThisPlatform("SIGPWR"))
+        ));
+    }
+
+    /// Windows has the four console events' signals, with the C runtime's
+    /// numbers where it has them, and no other.
+    #[cfg(windows)]
+    #[test]
+    fn windows_has_exactly_the_four_console_signals() {
+        assert_eq!(
+            Signal::ALL,
+            [
+                Signal::SIGHUP,
+                Signal::SIGINT,
+                Signal::SIGTERM,
+                Signal::SIGQUIT
+            ]
+        );
+        assert_eq!(Signal::SIGINT.as_raw(), libc::SIGINT);
+        assert_eq!(Signal::SIGTERM.as_raw(), libc::SIGTERM);
+        for name in ["SIGUSR1", "SIGKILL", "SIGABRT", "usr2"] {
+            assert!(
+                matches!(name.parse::<Signal>(), Err(Error::NotOnThisPlatform(_))),
+                "{name}"
+            );
+        }
+        let message = "SIGUSR1".parse::<Signal>().unwrap_err().to_string();
+        assert!(
+            message.contains("on Windows it hooks SIGINT (Ctrl-C)"),
+            "{message}"
+        );
+    }
+
+    /// The attribute accepts exactly the names of the table's `ACCEPTED`
     /// (tested in the macro crate); on Linux, those are `Signal`'s, and
-    /// elsewhere a subset (`SIGPWR` and the like are Linux's).
+    /// elsewhere a subset (`SIGPWR` and the like are Linux's; Windows has
+    /// four).
     #[test]
     fn signal_has_the_names_a_registration_accepts() {
         let mut names: Vec<&str> = Signal::ALL.iter().map(|s| s.name()).collect();
         names.sort_unstable();
-        let mut accepted = signal_table::ACCEPTED.to_vec();
+        let mut accepted: Vec<&str> = exit_attr_signals::ACCEPTED
+            .iter()
+            .map(|&(name, _)| name)
+            .collect();
         accepted.sort_unstable();
         #[cfg(any(target_os = "linux", target_os = "android"))]
         assert_eq!(names, accepted);

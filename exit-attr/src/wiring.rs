@@ -1,19 +1,14 @@
 //! Performing a registration: the one place that acts on what the registry
 //! reports. Registering records the entry, then makes sure the paths that
-//! will run it exist (the `atexit` bridge, the fork handlers, the dispatcher
-//! and, for each signal it lists, the signal handler); unregistering removes
-//! the entry and gives back the signals nobody lists any more.
+//! will run it exist (the platform's exit bridge and, for each signal it
+//! lists, its hook: see `delivery`); unregistering removes the entry and
+//! gives back the signals nobody lists any more.
 
-use crate::at_exit;
-use crate::dispatcher;
+use crate::delivery;
 use crate::error::Error;
-use crate::fork;
-use crate::handler;
-use crate::mask;
 use crate::registry::{self, Callback, Entry, Identity, Key, Label, Log};
 use crate::signal::{Signal, SignalSet};
 use crate::state::{self, DropRun};
-use crate::sys;
 
 /// Registers `entry` (or, for a function with an `identity`, adds its
 /// signals to the same function's earlier registration) and hooks every
@@ -30,24 +25,16 @@ pub(crate) fn register(
     if registry.is_closed() {
         return Err(Error::ExitInProgress);
     }
-    // Before anything of exit-attr's exists to change a mask or to point
-    // into this copy's code.
-    mask::record_program_mask();
-    sys::pin_in_memory();
-    at_exit::ensure_registered()?;
-    fork::ensure_registered()?;
+    delivery::prepare_process()?;
     let key = registry.insert(entry, identity)?;
-    // The dispatcher runs a normal exit's functions too (the exiting thread's
-    // thread-locals are gone by then): start it now, while the program
-    // starts, rather than on the exit's critical path. If it cannot start, a
-    // normal exit starts one then, or falls back to a fresh thread; hooking
-    // a signal below reports the failure.
-    let _ = dispatcher::ensure_running();
-    // Hook while holding the lock: it serialises the start of the dispatcher
-    // and keeps it from reading a half-recorded older handler. Every listed
+    delivery::prepare_exit_path();
+    // Hook while holding the lock: it serialises hooking and keeps the
+    // platform's side from seeing a half-done registration. Every listed
     // signal is tried, not only those no registration listed before: one
     // that was ignored, or could not be hooked, then may be now.
-    signals.iter().try_for_each(|&signal| hook(signal))?;
+    signals
+        .iter()
+        .try_for_each(|&signal| delivery::hook(signal))?;
     Ok(key)
 }
 
@@ -67,27 +54,6 @@ where
         log: Log::Default,
     };
     register(entry, None, signals)
-}
-
-/// Hooks `signal`, starting the dispatcher first if this process has none.
-fn hook(signal: Signal) -> Result<(), Error> {
-    let wanted = handler::wants_install(signal).map_err(|source| Error::Setup {
-        action: "read the current signal action",
-        signal: Some(signal),
-        source,
-    })?;
-    if !wanted {
-        return Ok(());
-    }
-    dispatcher::ensure_running().map_err(|(action, source)| Error::Setup {
-        action,
-        signal: Some(signal),
-        source,
-    })?;
-    handler::install(signal)?;
-    #[cfg(exit_attr_tsan)]
-    crate::tsan::route_to_acceptor(signal);
-    Ok(())
 }
 
 /// A closure taken back from the registry to run in a guard's drop.
@@ -141,7 +107,7 @@ fn give_back(signals: SignalSet) {
     signals
         .iter()
         .filter(|&signal| !registry.is_listed(signal))
-        .for_each(handler::uninstall);
+        .for_each(delivery::give_back);
 }
 
 /// Removes the registration named by `key`, if it has not started running,
@@ -153,7 +119,7 @@ pub(crate) fn unregister(key: Key) -> bool {
     let Some(removed) = registry.remove(key) else {
         return false;
     };
-    removed.released.iter().for_each(handler::uninstall);
+    removed.released.iter().for_each(delivery::give_back);
     drop(registry);
     // Dropped after unlocking: a closure's captures run user code in their
     // destructors, which may call back into exit-attr.

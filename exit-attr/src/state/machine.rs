@@ -30,8 +30,9 @@ pub(crate) enum Begin {
     /// The calling thread is the one already running them (an exit function
     /// called `exit`); `Path` is how the process was already ending.
     Reentered(Path),
-    /// Another thread is running them.
-    Busy,
+    /// Another thread is running them; `Path` is how the process is
+    /// ending.
+    Busy(Path),
     /// They have all run.
     Finished,
 }
@@ -68,16 +69,13 @@ impl ExitState {
             // Only the winner stores its own id, so a match means the calling
             // thread is the winner, called again from inside an exit function.
             Err(phase) if self.runner.load(Ordering::Acquire) == thread => {
-                Begin::Reentered(if phase == RUNNING_SIGNAL {
-                    Path::Signal
-                } else {
-                    Path::Normal
-                })
+                Begin::Reentered(path_of(phase))
             }
-            Err(_) => Begin::Busy,
+            Err(phase) => Begin::Busy(path_of(phase)),
         }
     }
 
+    #[cfg(unix)]
     /// Whether exit functions are running now, on either path.
     /// Async-signal-safe: one atomic load.
     pub(crate) fn is_running(&self) -> bool {
@@ -87,8 +85,9 @@ impl ExitState {
         )
     }
 
-    /// Marks the run finished. Only the normal path finishes: the signal
-    /// path ends the process instead.
+    /// Marks the run finished. On Unix only the normal path finishes: the
+    /// signal path ends the process instead. On Windows a console event's
+    /// run finishes too, and Windows then ends the process.
     pub(crate) fn finish(&self) {
         self.phase.store(FINISHED, Ordering::Release);
     }
@@ -105,6 +104,7 @@ impl ExitState {
         }
     }
 
+    #[cfg(unix)]
     /// In a forked child: the run (if any) belonged to a parent thread that
     /// does not exist here, unless the forking thread was the runner. Returns
     /// whether the state went back to idle.
@@ -119,5 +119,14 @@ impl ExitState {
         self.phase.store(IDLE, Ordering::Release);
         self.runner.store(0, Ordering::Release);
         true
+    }
+}
+
+/// The path of a run under way in `phase` (one of the `RUNNING_` phases).
+fn path_of(phase: u8) -> Path {
+    if phase == RUNNING_SIGNAL {
+        Path::Signal
+    } else {
+        Path::Normal
     }
 }

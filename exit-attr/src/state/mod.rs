@@ -33,13 +33,14 @@ pub(crate) fn begin(path: Path) -> Begin {
     STATE.begin(path, sys::thread_id())
 }
 
+#[cfg(unix)]
 /// Whether exit functions are running now, on either path.
 /// Async-signal-safe.
 pub(crate) fn is_running() -> bool {
     STATE.is_running()
 }
 
-/// Marks the normal path's run finished.
+/// Marks the run finished.
 pub(crate) fn finish() {
     STATE.finish();
 }
@@ -50,6 +51,7 @@ pub(crate) fn wait_until_finished() {
     STATE.wait_until_finished();
 }
 
+#[cfg(unix)]
 /// In a forked child: forgets a run that belonged to another parent thread,
 /// and why it ran. Returns whether the state went back to idle.
 pub(crate) fn reset_after_fork() -> bool {
@@ -190,6 +192,20 @@ pub(crate) fn exiting_from_drop_runs() {
     }
 }
 
+/// When every other thread is gone (Windows ends them all before the
+/// process-detach callbacks run): no drop run can finish any more, and the
+/// exit must not wait for one.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) fn other_threads_are_gone() {
+    STUCK_DROP_RUNS.store(
+        DROP_RUNS
+            .load(Ordering::Acquire)
+            .saturating_sub(DROP_RUNS_HERE.get()),
+        Ordering::Release,
+    );
+}
+
+#[cfg(unix)]
 /// In a forked child: only the forking thread exists, so only its own drop
 /// runs can finish there.
 pub(crate) fn reset_drop_runs_after_fork() {
@@ -207,6 +223,7 @@ pub(crate) fn run_on_this_thread() {
     EXECUTING.store(sys::thread_id(), Ordering::Release);
 }
 
+#[cfg(unix)]
 /// Whether the calling thread is the one running exit functions.
 /// Async-signal-safe.
 pub(crate) fn runs_on_this_thread() -> bool {

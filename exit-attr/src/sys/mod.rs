@@ -1,59 +1,20 @@
-//! The operating system, behind small safe wrappers: every libc call of the
-//! crate is made in this module, and every `unsafe impl` of plain data that
-//! crosses threads is declared here.
+//! The operating system, behind small safe wrappers: the rest of the crate
+//! reads as policy (which signal to hook, when to run, when to end the
+//! process).
 //!
-//! The rest of the crate reads as policy: which signal to hook, when to run,
-//! when to end the process. Functions that the signal handler calls say that
-//! they are async-signal-safe.
+//! One module per platform family, chosen here and nowhere else. Both give
+//! the shared code the same few names: a lock for static data ([`Lock`],
+//! fork-safe on Unix), the calling thread's identity ([`thread_id`]), and
+//! the signal mask that exit functions run with ([`use_program_mask`]; on
+//! Windows, which has no signal masks, nothing). What only one family has,
+//! its delivery of signals or console events (`crate::delivery`) uses.
 
-mod doorbell;
-mod errno;
-mod exit;
-mod futex;
-mod object;
-mod signals;
-mod thread;
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub(crate) use unix::*;
 
-pub(crate) use doorbell::{Doorbell, USES_DESCRIPTORS};
-pub(crate) use errno::{ErrnoGuard, thread_id};
-pub(crate) use exit::on_exit_handler;
-pub(crate) use futex::{wait_while_equal, wake_all};
-pub(crate) use object::pin_in_memory;
-#[cfg(exit_attr_tsan)]
-pub(crate) use signals::suspend;
-pub(crate) use signals::{
-    SavedAction, SigInfo, SigInfoHandler, SigSet, claimed_sender_pid, current_action,
-    current_thread_mask, die_by, install_handler, restore_action, send_to_current_thread,
-    sender_pid, sender_uid, thread_mask,
-};
-pub(crate) use thread::{name_current_thread, spawn_joinable, spawn_with_signals_blocked};
-
-/// The calling process's id. Async-signal-safe.
-pub(crate) fn getpid() -> libc::pid_t {
-    // SAFETY: getpid has no preconditions and cannot fail.
-    unsafe { libc::getpid() }
-}
-
-/// Writes `message` to standard error with `write(2)`. Async-signal-safe;
-/// errors are ignored because there is nowhere else to report them.
-pub(crate) fn write_stderr(message: &[u8]) {
-    // SAFETY: the pointer and length describe a valid slice.
-    unsafe { libc::write(libc::STDERR_FILENO, message.as_ptr().cast(), message.len()) };
-}
-
-/// Ends the process at once with `code`, running nothing: no `atexit`
-/// handler, no destructor, no buffered output. Async-signal-safe.
-pub(crate) fn exit_immediately(code: libc::c_int) -> ! {
-    // SAFETY: _exit has no preconditions.
-    unsafe { libc::_exit(code) }
-}
-
-/// Sleeps until a signal handler runs on this thread, and again, forever.
-/// Async-signal-safe. In a handler that blocks every signal, it sleeps until
-/// the process ends.
-pub(crate) fn pause_forever() -> ! {
-    loop {
-        // SAFETY: pause has no preconditions.
-        unsafe { libc::pause() };
-    }
-}
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub(crate) use windows::*;

@@ -7,7 +7,7 @@
 //! - `return`: returns from `main`;
 //! - `raise`: raises SIGTERM on its own thread, prints `still running`, and
 //!   returns from `main`: under ThreadSanitizer the signal stays pending on
-//!   this thread, which blocks it (see exit-attr's `tsan.rs`).
+//!   this thread, which blocks it (see exit-attr's `delivery/unix/tsan.rs`).
 
 use std::io::Write;
 

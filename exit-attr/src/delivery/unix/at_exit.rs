@@ -3,17 +3,17 @@
 //! functions when the process calls `exit()` (return from `main`,
 //! `std::process::exit`, a panic that unwinds out of `main`).
 
-use std::os::raw::c_int;
+use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::dispatcher;
+use super::dispatcher;
+use super::wake::{self, Waited};
 use crate::error::Error;
 use crate::registry;
 use crate::run;
 use crate::state::{self, Begin, Path, Reason};
 use crate::sys;
-use crate::wake::{self, Waited};
 
 static REGISTERED: AtomicBool = AtomicBool::new(false);
 
@@ -60,7 +60,7 @@ fn on_exit(code: Option<c_int>) {
         // rest, and still end by the signal. The signal run's watchdog, if
         // any, keeps watching the time.
         Begin::Reentered(Path::Signal) => {
-            run::run_remaining_on_fresh_thread(None);
+            run_remaining_on_fresh_thread(None);
             dispatcher::finish_reentered_signal_run();
         }
         // Only possible when the functions run on the exiting thread itself
@@ -70,7 +70,7 @@ fn on_exit(code: Option<c_int>) {
         // Another thread is running them: wait, so that this exit never
         // finishes before they do. On the signal path the wait ends with the
         // process.
-        Begin::Busy => state::wait_until_finished(),
+        Begin::Busy(_) => state::wait_until_finished(),
         Begin::Finished => {}
     }
 }
@@ -86,11 +86,52 @@ fn run_normal_exit(deadline: Option<Instant>) {
         let _ = dispatcher::ensure_running();
     }
     if !wake::request_normal_exit() {
-        run::run_remaining_on_fresh_thread(deadline);
+        run_remaining_on_fresh_thread(deadline);
         return;
     }
     match wake::wait_for_normal_exit(deadline) {
         Waited::Done => {}
         Waited::TimedOut => run::abandon(),
     }
+}
+
+/// Runs the remaining exit functions on a new thread and waits for it, at
+/// most until `deadline`.
+///
+/// For an exiting thread whose thread-locals the C runtime has already
+/// destroyed (it calls `atexit` handlers after that), when the dispatcher
+/// cannot run them: user code there would make every `thread_local!` access
+/// panic. A fresh thread has working thread-locals and
+/// `std::thread::current()`. It is a raw thread: the standard library's
+/// spawn uses the spawning thread's thread-locals, and some toolchains (Rust
+/// 1.85) panic there. If no thread can be started, the functions run here,
+/// which is better than not at all.
+fn run_remaining_on_fresh_thread(deadline: Option<Instant>) {
+    static FINISHED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn fresh_thread(_: *mut c_void) -> *mut c_void {
+        sys::name_current_thread(c"exit-attr");
+        run::run_remaining();
+        FINISHED.store(true, Ordering::Release);
+        std::ptr::null_mut()
+    }
+
+    let Ok(thread) = sys::spawn_joinable(fresh_thread, std::ptr::null_mut()) else {
+        run::run_remaining();
+        return;
+    };
+    let Some(deadline) = deadline else {
+        thread.join();
+        return;
+    };
+    // Polling: this fallback runs at most once per process, when no
+    // dispatcher could be started.
+    while !FINISHED.load(Ordering::Acquire) {
+        if Instant::now() >= deadline {
+            run::abandon();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    thread.join();
 }

@@ -17,13 +17,13 @@ use std::io;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
-use crate::copies::{self, ChainInfo};
+use super::copies::{self, ChainInfo};
+use super::wake;
 use crate::error::Error;
 use crate::signal::Signal;
 use crate::state;
-use crate::sync::Lock;
+use crate::sys::Lock;
 use crate::sys::{self, ErrnoGuard, SavedAction};
-use crate::wake;
 
 /// One slot per signal number; every [`Signal`] is below 64.
 const SLOTS: usize = 64;

@@ -18,15 +18,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::copies;
-use crate::handler;
+use super::copies;
+use super::handler;
+use super::wake::{self, Message};
 use crate::log;
 use crate::run;
 use crate::signal::Signal;
 use crate::state::{self, Begin, Path, Reason};
-use crate::sync::Lock;
+use crate::sys::Lock;
 use crate::sys::{self, SigInfo};
-use crate::wake::{self, Message};
 
 /// Starts the dispatcher if this process has none. The caller holds the
 /// registry lock, so two registrations never start two dispatchers.
@@ -51,7 +51,7 @@ fn start() -> Result<(), (&'static str, io::Error)> {
     }
     wake::go_live();
     #[cfg(exit_attr_tsan)]
-    crate::tsan::start_acceptor();
+    super::tsan::start_acceptor();
     Ok(())
 }
 

@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use crate::sys::{self, SigSet};
+use super::signals::{SigSet, current_thread_mask, thread_mask};
 
 static PROGRAM_MASK: OnceLock<SigSet> = OnceLock::new();
 
@@ -19,14 +19,14 @@ static PROGRAM_MASK: OnceLock<SigSet> = OnceLock::new();
 /// Called by every registration, before anything of exit-attr's changes a
 /// mask.
 pub(crate) fn record_program_mask() {
-    PROGRAM_MASK.get_or_init(sys::current_thread_mask);
+    PROGRAM_MASK.get_or_init(current_thread_mask);
 }
 
 /// Gives the calling thread the program's mask until the returned value is
 /// dropped, when its own comes back.
 pub(crate) fn use_program_mask() -> Restore {
     let program = PROGRAM_MASK.get().copied().unwrap_or_else(SigSet::empty);
-    Restore(sys::thread_mask(libc::SIG_SETMASK, &program))
+    Restore(thread_mask(libc::SIG_SETMASK, &program))
 }
 
 /// The mask to put back; see [`use_program_mask`].
@@ -34,6 +34,6 @@ pub(crate) struct Restore(SigSet);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        sys::thread_mask(libc::SIG_SETMASK, &self.0);
+        thread_mask(libc::SIG_SETMASK, &self.0);
     }
 }

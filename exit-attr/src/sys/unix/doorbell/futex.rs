@@ -7,7 +7,7 @@ use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::sys::futex;
+use crate::sys::unix::futex;
 
 /// See the [module documentation](super).
 pub(crate) struct Doorbell {

@@ -15,14 +15,22 @@
 //! `remove_scratch`, created just before `remove_pidfile` is registered, for
 //! SIGTERM and SIGINT. Alive at the end, it runs in its place between the
 //! two; dropped before, it runs at the drop, and not again at the end.
+//!
+//! The rows and the way a child is ended are each platform's (`unix.rs`:
+//! signals sent with `kill`; `windows.rs`: Ctrl-C, a console control event);
+//! the rest is shared.
+
+#[cfg_attr(unix, path = "unix.rs")]
+#[cfg_attr(windows, path = "windows.rs")]
+mod platform;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use exit_attr::{Signal, exit_guard, register_exit_fun};
+use platform::{Ending, ROWS};
 
 /// In a child's environment: which row it plays.
 const ROLE: &str = "EXIT_ATTR_TOUR_ROW";
@@ -65,9 +73,16 @@ struct Row {
 #[derive(Clone, Copy, PartialEq)]
 enum Setup {
     Plain,
-    /// Install a handler for SIGTERM before exit-attr hooks it.
+    /// Install a handler (for SIGTERM, or a console control handler)
+    /// before exit-attr's.
     OlderHandler,
-    /// Started with SIGHUP ignored, as `nohup` does; also lists SIGHUP.
+    /// Install a console control handler after exit-attr's, which owns
+    /// the event (Windows).
+    #[cfg_attr(unix, allow(dead_code))]
+    NewerHandler,
+    /// Started with SIGHUP ignored, as `nohup` does; also lists SIGHUP
+    /// (Unix).
+    #[cfg_attr(windows, allow(dead_code))]
     HupIgnored,
     /// Hold a guard whose closure is `remove_scratch`.
     Guard,
@@ -77,94 +92,15 @@ enum Setup {
 enum End {
     /// A command on the child's stdin: `return`, `exit`, `panic`.
     Command(&'static str),
+    /// The signal (Unix), or its console event (Windows).
     Signal(Signal),
-    /// Send SIGHUP, then ask the child to return.
-    HupThenReturn,
+    /// Send the signal, then ask the child to return: it is still there.
+    SignalThenReturn(Signal),
     /// Ask the child to drop its guard, then send the signal.
     DropGuardThen(Signal),
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Ending {
-    Code(i32),
-    Signal(i32),
-}
-
 const BOTH: &[&str] = &["remove_pidfile", "flush_logs"];
-
-const ROWS: &[Row] = &[
-    Row {
-        path: "return from main",
-        setup: Setup::Plain,
-        end: End::Command("return"),
-        expected_ran: BOTH,
-        expected_end: Ending::Code(0),
-    },
-    Row {
-        path: "std::process::exit(3)",
-        setup: Setup::Plain,
-        end: End::Command("exit"),
-        expected_ran: BOTH,
-        expected_end: Ending::Code(3),
-    },
-    Row {
-        path: "panic in main",
-        setup: Setup::Plain,
-        end: End::Command("panic"),
-        expected_ran: BOTH,
-        expected_end: Ending::Code(101),
-    },
-    Row {
-        path: "SIGTERM",
-        setup: Setup::Plain,
-        end: End::Signal(Signal::SIGTERM),
-        expected_ran: BOTH,
-        expected_end: Ending::Signal(libc::SIGTERM),
-    },
-    Row {
-        path: "SIGINT (Ctrl-C)",
-        setup: Setup::Plain,
-        end: End::Signal(Signal::SIGINT),
-        expected_ran: BOTH,
-        expected_end: Ending::Signal(libc::SIGINT),
-    },
-    Row {
-        path: "SIGHUP, not hooked",
-        setup: Setup::Plain,
-        end: End::Signal(Signal::SIGHUP),
-        expected_ran: &[],
-        expected_end: Ending::Signal(libc::SIGHUP),
-    },
-    Row {
-        path: "SIGTERM, older handler chained",
-        setup: Setup::OlderHandler,
-        end: End::Signal(Signal::SIGTERM),
-        expected_ran: &["remove_pidfile", "flush_logs", "older handler"],
-        expected_end: Ending::Signal(libc::SIGTERM),
-    },
-    Row {
-        path: "SIGHUP ignored at start, then return",
-        setup: Setup::HupIgnored,
-        end: End::HupThenReturn,
-        expected_ran: BOTH,
-        expected_end: Ending::Code(0),
-    },
-    Row {
-        path: "guard alive at SIGTERM",
-        setup: Setup::Guard,
-        end: End::Signal(Signal::SIGTERM),
-        expected_ran: &["remove_pidfile", "remove_scratch", "flush_logs"],
-        expected_end: Ending::Signal(libc::SIGTERM),
-    },
-    // At the drop, before the signal: first, and only once.
-    Row {
-        path: "guard dropped, then SIGTERM",
-        setup: Setup::Guard,
-        end: End::DropGuardThen(Signal::SIGTERM),
-        expected_ran: &["remove_scratch", "remove_pidfile", "flush_logs"],
-        expected_end: Ending::Signal(libc::SIGTERM),
-    },
-];
 
 fn main() {
     match std::env::var(ROLE) {
@@ -180,15 +116,18 @@ fn child(row: &str) {
     let mut signals = vec![Signal::SIGTERM, Signal::SIGINT];
     let mut guard = None;
     match row.setup {
-        Setup::Plain => {}
-        Setup::OlderHandler => install_older_handler(),
-        Setup::HupIgnored => signals.push(Signal::SIGHUP),
+        Setup::Plain | Setup::NewerHandler => {}
+        Setup::OlderHandler => platform::install_older_handler(),
+        Setup::HupIgnored => signals.extend(platform::HUP),
         Setup::Guard => {
             let created = exit_guard(remove_scratch, &[Signal::SIGTERM, Signal::SIGINT]);
             guard = Some(created.expect("create the guard"));
         }
     }
     register_exit_fun(remove_pidfile, &signals).expect("register remove_pidfile");
+    if row.setup == Setup::NewerHandler {
+        platform::install_newer_handler();
+    }
     println!("ready");
     let mut command = String::new();
     loop {
@@ -210,25 +149,10 @@ fn child(row: &str) {
     }
 }
 
-extern "C" fn older_handler(_: libc::c_int) {
-    let line = b"ran older handler\n";
-    // SAFETY: write(2) is async-signal-safe; the buffer is valid.
-    unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
-}
-
-fn install_older_handler() {
-    // SAFETY: a zeroed sigaction with a valid plain handler and empty mask.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = older_handler as extern "C" fn(libc::c_int) as usize;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
-    }
-}
-
 // ---- the tour ----
 
 fn tour() -> bool {
+    platform::before_the_tour();
     println!("exit-attr tour: one child process per exit path.");
     println!(
         "Each child registers flush_logs with #[register_exit_fun(signals = [])] before main,"
@@ -263,7 +187,7 @@ fn tour() -> bool {
             "{:<38}  {:<45}  {:<18}  {}",
             row.path,
             ran_text,
-            describe(ending),
+            platform::describe(ending),
             if ok { "yes" } else { "NO" }
         );
         if !ok {
@@ -271,7 +195,7 @@ fn tour() -> bool {
                 "{:<38}  expected: {} / {}",
                 "",
                 row.expected_ran.join(", "),
-                describe(row.expected_end)
+                platform::describe(row.expected_end)
             );
         }
     }
@@ -284,16 +208,6 @@ fn tour() -> bool {
     all_ok
 }
 
-fn describe(ending: Ending) -> String {
-    match ending {
-        Ending::Code(code) => format!("exit code {code}"),
-        Ending::Signal(number) => match Signal::try_from(number) {
-            Ok(signal) => format!("signal {signal}"),
-            Err(_) => format!("signal {number}"),
-        },
-    }
-}
-
 /// Runs one row's child: returns the exit functions it ran and how it ended.
 fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
     let mut command = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
@@ -304,15 +218,7 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
         .stdout(Stdio::piped())
         // The log line and the panic message would clutter the table.
         .stderr(Stdio::piped());
-    if row.setup == Setup::HupIgnored {
-        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-        unsafe {
-            command.pre_exec(|| {
-                libc::signal(libc::SIGHUP, libc::SIG_IGN);
-                Ok(())
-            });
-        }
-    }
+    platform::prepare(&mut command, row);
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not start: {e}"))?;
@@ -325,9 +231,9 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
     expect_line(&lines, "ready", &mut seen, &mut child)?;
     match row.end {
         End::Command(line) => writeln!(stdin, "{line}").map_err(|e| e.to_string())?,
-        End::Signal(signal) => kill(&child, signal.as_raw()),
-        End::HupThenReturn => {
-            kill(&child, libc::SIGHUP);
+        End::Signal(signal) => platform::send(&child, signal),
+        End::SignalThenReturn(signal) => {
+            platform::send(&child, signal);
             // The child answers only once it is still alive after the signal.
             writeln!(stdin, "ping").map_err(|e| e.to_string())?;
             expect_line(&lines, "pong", &mut seen, &mut child)?;
@@ -336,7 +242,7 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
         End::DropGuardThen(signal) => {
             writeln!(stdin, "drop").map_err(|e| e.to_string())?;
             expect_line(&lines, "dropped", &mut seen, &mut child)?;
-            kill(&child, signal.as_raw());
+            platform::send(&child, signal);
         }
     }
     let status = wait(&mut child)?;
@@ -346,11 +252,7 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
         .chain(lines.iter())
         .filter_map(|line| line.strip_prefix("ran ").map(str::to_owned))
         .collect();
-    let ending = match (status.code(), status.signal()) {
-        (Some(code), _) => Ending::Code(code),
-        (None, Some(signal)) => Ending::Signal(signal),
-        _ => return Err(format!("ended in an unknown way: {status}")),
-    };
+    let ending = platform::ending(status, row.expected_end)?;
     Ok((ran, ending))
 }
 
@@ -388,11 +290,6 @@ fn expect_line(
             }
         }
     }
-}
-
-fn kill(child: &Child, signal: libc::c_int) {
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
 }
 
 fn wait(child: &mut Child) -> Result<ExitStatus, String> {

@@ -31,9 +31,9 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::dispatcher;
+use super::dispatcher;
+use super::handler;
 use crate::error::Error;
-use crate::handler;
 use crate::registry::REGISTRY;
 use crate::state;
 use crate::sys::{self, SigSet};

@@ -1,1 +1,0 @@
-../../exit-attr/src/signal_table.rs
