@@ -7,6 +7,8 @@
 //! signals as usual. (A signal that can never be hooked has no `Signal`:
 //! `tests/api.rs`.)
 
+#![cfg_attr(emulated, allow(dead_code))]
+
 mod common;
 
 use common::Fixture;
@@ -48,6 +50,10 @@ fn register_while_exhausted(exhaust: &str, (message, errno): (&str, i32)) -> Fix
     fixture
 }
 
+// Not under an emulator (`emulated`, see the root `build.rs`): qemu-user
+// reserves the guest's address space itself, so `RLIMIT_AS` does not keep
+// a thread from starting there, and the setup never fails.
+#[cfg(not(emulated))]
 #[test]
 fn a_failed_setup_is_an_error_and_the_function_runs_at_normal_exit() {
     for (exhaust, error) in failing_setups() {
@@ -57,6 +63,10 @@ fn a_failed_setup_is_an_error_and_the_function_runs_at_normal_exit() {
     }
 }
 
+// Not under an emulator (`emulated`, see the root `build.rs`): qemu-user
+// reserves the guest's address space itself, so `RLIMIT_AS` does not keep
+// a thread from starting there, and the setup never fails.
+#[cfg(not(emulated))]
 #[test]
 fn a_signal_that_could_not_be_hooked_keeps_its_default_action() {
     for (exhaust, error) in failing_setups() {

@@ -81,7 +81,7 @@ fn registration(function: &syn::Ident, args: &args::Args) -> TokenStream {
 
             #[used]
             #[cfg_attr(#elf, unsafe(link_section = ".init_array"))]
-            #[cfg_attr(#mach_o, unsafe(link_section = "__DATA,__mod_init_func"))]
+            #[cfg_attr(#mach_o, unsafe(link_section = "__DATA,__mod_init_func,mod_init_funcs"))]
             // Where the C runtime (MSVC's and MinGW's) keeps its
             // initialisers, which it runs before `main`.
             #[cfg_attr(windows, unsafe(link_section = ".CRT$XCU"))]

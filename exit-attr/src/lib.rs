@@ -272,12 +272,14 @@
 //!
 //! # Platforms
 //!
-//! Linux is tested, with glibc and with musl: every behaviour described here
-//! is checked by running processes. Windows is tested under Wine (see
-//! [below](#windows)). macOS, FreeBSD, NetBSD and illumos are compiled; the
-//! code is the same there by design, but it is not run, and a chained
-//! handler there sees a `siginfo_t` that names the process itself as the
-//! sender. Other targets get one `compile_error!`.
+//! Linux is tested, with glibc and with musl, on x86-64, on 32-bit x86 and
+//! on ARM64 (under qemu-user): every behaviour described here is checked by
+//! running processes. Windows is tested under Wine (see
+//! [below](#windows)). macOS, FreeBSD, NetBSD and illumos are built to
+//! object code, and the start-up registration read there; the code is the
+//! same there by design, but it is not run, and a chained handler there
+//! sees a `siginfo_t` that names the process itself as the sender. Other
+//! targets get one `compile_error!`.
 //!
 //! # Windows
 //!

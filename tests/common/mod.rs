@@ -482,7 +482,7 @@ impl Fixture {
         self.stdin = None;
         // The process is gone: stdout ends, and the receiver drains it.
         self.seen.extend(self.lines.iter());
-        let stderr = self.stderr.take().unwrap().join().unwrap();
+        let stderr = without_the_emulators_lines(&self.stderr.take().unwrap().join().unwrap());
         Outcome {
             status,
             stdout: std::mem::take(&mut self.seen),
@@ -547,6 +547,17 @@ impl Drop for Fixture {
             self.kill_hard();
         }
     }
+}
+
+/// `stderr` without the line qemu-user adds when the program it runs dies
+/// by a signal that dumps core (`qemu: uncaught target signal 3 (Quit) -
+/// core dumped`): the emulator's, not the program's. Nothing else is
+/// touched, and natively there is no such line.
+fn without_the_emulators_lines(stderr: &str) -> String {
+    stderr
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("qemu: uncaught target signal "))
+        .collect()
 }
 
 /// Forwards stdout lines to a channel from a thread. After the line

@@ -37,7 +37,9 @@ pub(crate) fn wait_timeout(word: &AtomicU32, value: u32, timeout: Option<Duratio
     let timeout = timeout.map(|timeout| libc::timespec {
         // Saturates: a wait of more than 2^63 seconds is a wait forever.
         tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_nsec: timeout.subsec_nanos().into(),
+        // Below 10^9, which fits the `long` of every target (32 bits on
+        // 32-bit ones).
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
     });
     let timeout = timeout
         .as_ref()
