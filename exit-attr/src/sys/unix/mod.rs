@@ -1,7 +1,11 @@
 //! Unix, behind small safe wrappers: the libc calls of the crate, but for
-//! the few that `fork.rs` makes around `fork` itself, and every
-//! `unsafe impl` of plain data that crosses threads. Functions that the
-//! signal handler calls say that they are async-signal-safe.
+//! `pthread_atfork`, which `delivery/unix/fork.rs` makes itself, and the
+//! `unsafe impl`s of the system's plain data that crosses threads
+//! (`SigInfo`, `SavedAction`); the two structures of exit-attr's own that
+//! need one (the fork handlers' saved mask, the wake-up mailbox's slots)
+//! declare it where they are defined, next to the protocol that makes it
+//! sound. Functions that the signal handler calls say that they are
+//! async-signal-safe.
 
 mod doorbell;
 mod errno;
