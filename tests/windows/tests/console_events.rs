@@ -47,6 +47,15 @@ fn a_ctrl_c_that_no_registration_lists_runs_nothing() {
     assert!(outcome.log_lines().is_empty(), "{outcome:#?}");
 }
 
+/// A signal given back (its last closure unregistered) is as if never
+/// listed: Ctrl-C runs nothing, and Windows' default ends the process.
+#[test]
+fn a_ctrl_c_whose_last_closure_was_unregistered_runs_nothing() {
+    let outcome = Fixture::start(&["--fun", "first:", "--forgotten", "INT"]).end_by_ctrl_c();
+    assert!(outcome.ran().is_empty(), "{outcome:#?}");
+    assert!(outcome.log_lines().is_empty(), "{outcome:#?}");
+}
+
 /// A handler installed before exit-attr's runs after the exit functions,
 /// once.
 #[test]

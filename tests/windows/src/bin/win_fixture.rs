@@ -12,6 +12,8 @@
 //!   `thread_local!` and `std::thread::current()` give.
 //! - `--guard NAME:SIGS` holds an `exit_guard` whose closure prints `ran
 //!   NAME`, or `ran NAME in a drop` when the `drop` command runs it.
+//! - `--forgotten SIGS` registers a closure for SIGS and unregisters it
+//!   at once: SIGS is then listed by no registration.
 //! - `--older` / `--newer` install, with `SetConsoleCtrlHandler`, a handler
 //!   before / after the registrations that follow / precede it: it prints
 //!   `older handler ran for EVENT` and returns `FALSE` (the next handler
