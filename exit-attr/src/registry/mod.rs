@@ -10,11 +10,16 @@
 //! O(1), and a handle can name a registration by slot and generation without
 //! pointing into memory that moves.
 
-use std::any::TypeId;
 use std::collections::{HashMap, hash_map};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::panic::Location;
+
+mod identity;
+mod log_funs;
+
+pub(crate) use identity::{Identity, IdentityHasher};
+pub(crate) use log_funs::LogFuns;
 
 use crate::error::Error;
 use crate::signal::{Signal, SignalSet};
@@ -39,35 +44,6 @@ impl fmt::Display for Label {
 }
 
 pub(crate) use crate::callback::Callback;
-
-/// What makes two registered functions the same function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Identity {
-    /// A function item, or a closure that captures nothing: its type, which
-    /// no other function has. Two functions with identical bodies, which an
-    /// optimised build may give one address, keep their own types.
-    Type(TypeId),
-    /// A `fn()` pointer, which carries nothing but its address: two pointers
-    /// to distinct functions that the compiler merged are one.
-    Address(usize),
-}
-
-impl Identity {
-    /// The identity of `fun`, or `None` for a closure that captures: two such
-    /// closures of one type may hold different data, so each registration of
-    /// one stands alone.
-    pub(crate) fn of<F: 'static>(fun: &F) -> Option<Identity> {
-        if size_of::<F>() == 0 {
-            return Some(Identity::Type(TypeId::of::<F>()));
-        }
-        if TypeId::of::<F>() == TypeId::of::<fn()>() {
-            // SAFETY: `F` is `fn()`, checked just above.
-            let pointer: fn() = unsafe { std::mem::transmute_copy(fun) };
-            return Some(Identity::Address(pointer as usize));
-        }
-        None
-    }
-}
 
 /// Where a registration's log line goes when one of its signals arrives.
 #[derive(Clone, Copy, Debug)]
@@ -377,62 +353,10 @@ impl Registry {
     }
 }
 
-/// Distinct log functions, in the order they were first inserted. The first
-/// eight are kept inline: a thread's first allocation makes glibc set up a
-/// memory arena for it, which would otherwise sit between a signal and the
-/// exit functions.
-#[derive(Default)]
-pub(crate) struct LogFuns {
-    inline: [Option<fn(&str)>; 8],
-    overflow: Vec<fn(&str)>,
-}
-
-impl LogFuns {
-    fn insert(&mut self, logfun: fn(&str)) {
-        if self.iter().any(|known| known as usize == logfun as usize) {
-            return;
-        }
-        match self.inline.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) => *slot = Some(logfun),
-            None => self.overflow.push(logfun),
-        }
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = fn(&str)> + '_ {
-        self.inline.iter().flatten().chain(&self.overflow).copied()
-    }
-}
-
-/// Hashes identities for the `functions` map: one multiply per word instead
-/// of SipHash, which guards against attacker-chosen keys that type ids and
-/// addresses are not.
-#[derive(Default)]
-pub(crate) struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiply leaves the entropy in the high bits; the table also
-        // indexes with the low ones.
-        self.0 ^ (self.0 >> 32)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::any::TypeId;
+
     use super::*;
 
     /// The sizes BENCHMARKS.md gives for the memory a registration touches,
