@@ -345,9 +345,10 @@ compile_error!(
 );
 
 // The modules, bottom up: each imports only from those listed before it,
-// but `signal` and `error`, two values that name each other. ARCHITECTURE.md
-// draws the layers, the split between the shared code and each platform's,
-// and follows a signal and an exit through them.
+// but `signal` and `error`, two values that name each other
+// (`tests/layers.rs` checks it). ARCHITECTURE.md draws the layers, the
+// split between the shared code and each platform's, and follows a signal
+// and an exit through them.
 //
 // Leaves: the operating system (one module per platform family), the
 // atomics the exit state machine is written against.
