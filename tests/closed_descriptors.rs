@@ -19,18 +19,25 @@ use common::Fixture;
 /// thread starts up.
 const RUNS: usize = 20;
 
-/// Starts `closed_stdio` with 0, 1 and 2 closed and the harness's stdout
-/// pipe moved to descriptor 9, which the program reports on.
-fn start_with_stdio_closed(how: &str) -> Fixture {
-    let adjust = |command: &mut Command| {
+/// Starts `closed_stdio` with the descriptors `closed` (some of 0, 1 and
+/// 2) closed and the harness's stdout pipe moved to descriptor 9, which the
+/// program reports on, and checks that each closed one is `/dev/null` in
+/// `main`: the standard library reopened it, as nothing else had taken it.
+///
+/// Which of them are closed decides the numbers the system gives
+/// exit-attr's first descriptors (lowest free first), so each combination
+/// is tried: exit-attr must move every one of them above 2, whichever
+/// it is, or the program's output would go into it.
+fn start_with_stdio_closed(how: &str, closed: &'static [i32]) -> Fixture {
+    let adjust = move |command: &mut Command| {
         // SAFETY: dup2 and close are async-signal-safe; between fork and
         // exec they only rearrange this child's descriptors.
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 if libc::dup2(1, 9) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
-                for fd in 0..=2 {
+                for &fd in closed {
                     libc::close(fd);
                 }
                 Ok(())
@@ -38,24 +45,38 @@ fn start_with_stdio_closed(how: &str) -> Fixture {
         }
     };
     let mut fixture = Fixture::spawn(env!("CARGO_BIN_EXE_closed_stdio"), &[how], adjust);
-    fixture.wait_for("ready");
+    let reported = fixture.wait_for("ready").to_vec();
+    for &fd in closed {
+        let line = format!("fd {fd}: /dev/null");
+        assert!(
+            reported.contains(&line),
+            "closed {closed:?}: expected {line:?} in {reported:?}"
+        );
+    }
     fixture
 }
 
+/// The combinations of standard descriptors a launcher may close.
+const CLOSED: [&[i32]; 3] = [&[0, 1, 2], &[1, 2], &[2]];
+
 #[test]
 fn sigterm_runs_the_exit_function_of_a_process_started_without_stdio() {
-    let fixture = start_with_stdio_closed("wait");
-    fixture.signal(libc::SIGTERM);
-    let outcome = fixture.finish();
-    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
-    assert_eq!(outcome.stdout, ["ready", "ran cleanup"], "{outcome:#?}");
+    for closed in CLOSED {
+        let fixture = start_with_stdio_closed("wait", closed);
+        fixture.signal(libc::SIGTERM);
+        let outcome = fixture.finish();
+        assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+        assert_eq!(outcome.after("ready"), ["ran cleanup"], "{outcome:#?}");
+    }
 }
 
 #[test]
 fn a_normal_exit_runs_the_exit_function_of_a_process_started_without_stdio() {
-    let outcome = start_with_stdio_closed("return").finish();
-    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
-    assert_eq!(outcome.stdout, ["ready", "ran cleanup"], "{outcome:#?}");
+    for closed in CLOSED {
+        let outcome = start_with_stdio_closed("return", closed).finish();
+        assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+        assert_eq!(outcome.after("ready"), ["ran cleanup"], "{outcome:#?}");
+    }
 }
 
 /// A daemon that closes every descriptor from 3 up, right after its
