@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Fixture, Outcome};
+use std::time::Instant;
+
+use common::{Fixture, Outcome, TIMEOUT};
 
 /// The fixture's main thread blocks SIGUSR2 before it registers, so that
 /// the program's mask is neither empty nor exit-attr's full one; its exit
@@ -79,18 +81,33 @@ fn a_cleanup_script_that_waits_for_a_background_job_finishes_at_normal_exit() {
 }
 
 /// The thread id of the fixture's thread named `exit-attr`, as
-/// `/proc/PID/task` lists it.
+/// `/proc/PID/task` lists it. The thread names itself when it starts, which
+/// may be after the registration that started it has returned: this waits
+/// for the name (failing the test after [`TIMEOUT`]). Its signals are
+/// blocked from its first instruction, so it may be aimed at at once.
 fn exit_attr_thread(fixture: &Fixture) -> i32 {
     let tasks = format!("/proc/{}/task", fixture.pid());
-    std::fs::read_dir(&tasks)
-        .unwrap()
-        .flatten()
-        .find(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|name| name.trim() == "exit-attr")
-        })
-        .and_then(|task| task.file_name().to_str()?.parse().ok())
-        .unwrap_or_else(|| panic!("no exit-attr thread in {tasks}"))
+    let named = || {
+        std::fs::read_dir(&tasks)
+            .ok()?
+            .flatten()
+            .find(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|name| name.trim() == "exit-attr")
+            })
+            .and_then(|task| task.file_name().to_str()?.parse().ok())
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(thread) = named() {
+            return thread;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no thread named exit-attr in {tasks} after {TIMEOUT:?}"
+        );
+        std::thread::yield_now();
+    }
 }
 
 /// A hooked signal aimed at exit-attr's own thread (`tgkill`), not at the
@@ -99,10 +116,7 @@ fn exit_attr_thread(fixture: &Fixture) -> i32 {
 /// once, with its own status, and no log line.
 #[test]
 fn a_signal_aimed_at_exit_attrs_own_thread_waits_there_and_changes_nothing() {
-    let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
-    // A round trip, by which time exit-attr's thread has named itself.
-    fixture.send("reason");
-    fixture.wait_for("reason: None");
+    let fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
     let thread = exit_attr_thread(&fixture);
     // SAFETY: tgkill takes plain integers; the thread is the fixture's.
     let sent = unsafe { libc::syscall(libc::SYS_tgkill, fixture.pid(), thread, libc::SIGTERM) };
