@@ -30,7 +30,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use exit_attr::{Signal, exit_guard, register_exit_fun};
-use platform::{Ending, ROWS};
+use platform::{Ending, SIGNAL_ROWS};
 
 /// In a child's environment: which row it plays.
 const ROLE: &str = "EXIT_ATTR_TOUR_ROW";
@@ -102,6 +102,36 @@ enum End {
 
 const BOTH: &[&str] = &["remove_pidfile", "flush_logs"];
 
+/// The rows every platform shares: the normal exits.
+const NORMAL_EXITS: &[Row] = &[
+    Row {
+        path: "return from main",
+        setup: Setup::Plain,
+        end: End::Command("return"),
+        expected_ran: BOTH,
+        expected_end: Ending::Code(0),
+    },
+    Row {
+        path: "std::process::exit(3)",
+        setup: Setup::Plain,
+        end: End::Command("exit"),
+        expected_ran: BOTH,
+        expected_end: Ending::Code(3),
+    },
+    Row {
+        path: "panic in main",
+        setup: Setup::Plain,
+        end: End::Command("panic"),
+        expected_ran: BOTH,
+        expected_end: Ending::Code(101),
+    },
+];
+
+/// Every row of the tour, in the order it plays them.
+fn rows() -> impl Iterator<Item = &'static Row> {
+    NORMAL_EXITS.iter().chain(SIGNAL_ROWS)
+}
+
 fn main() {
     match std::env::var(ROLE) {
         Ok(row) => child(&row),
@@ -112,7 +142,7 @@ fn main() {
 // ---- the child ----
 
 fn child(row: &str) {
-    let row = ROWS.iter().find(|r| r.path == row).expect("a known row");
+    let row = rows().find(|r| r.path == row).expect("a known row");
     let mut signals = vec![Signal::SIGTERM, Signal::SIGINT];
     let mut guard = None;
     match row.setup {
@@ -167,7 +197,7 @@ fn tour() -> bool {
     );
     println!("{}", "-".repeat(108));
     let mut all_ok = true;
-    for row in ROWS {
+    for row in rows() {
         let (ran, ending) = match play(row) {
             Ok(result) => result,
             Err(problem) => {

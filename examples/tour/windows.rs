@@ -26,28 +26,9 @@ pub(crate) enum Ending {
 /// Windows has no SIGHUP to ignore.
 pub(crate) const HUP: [Signal; 0] = [];
 
-pub(crate) const ROWS: &[Row] = &[
-    Row {
-        path: "return from main",
-        setup: Setup::Plain,
-        end: End::Command("return"),
-        expected_ran: BOTH,
-        expected_end: Ending::Code(0),
-    },
-    Row {
-        path: "std::process::exit(3)",
-        setup: Setup::Plain,
-        end: End::Command("exit"),
-        expected_ran: BOTH,
-        expected_end: Ending::Code(3),
-    },
-    Row {
-        path: "panic in main",
-        setup: Setup::Plain,
-        end: End::Command("panic"),
-        expected_ran: BOTH,
-        expected_end: Ending::Code(101),
-    },
+/// The rows of the signals (console events), after the normal exits that
+/// every platform shares (`NORMAL_EXITS`).
+pub(crate) const SIGNAL_ROWS: &[Row] = &[
     Row {
         path: "Ctrl-C (SIGINT)",
         setup: Setup::Plain,
