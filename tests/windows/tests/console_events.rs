@@ -115,12 +115,7 @@ fn the_reason_of_a_ctrl_c_is_sigint_with_no_sender() {
 #[test]
 fn thread_locals_and_the_current_thread_work_on_ctrl_c() {
     let outcome = Fixture::start(&["--fun", "thread_locals:INT"]).end_by_ctrl_c();
-    let ran = outcome.ran();
-    assert_eq!(ran.len(), 1, "{outcome:#?}");
-    assert!(
-        ran[0].starts_with("ran thread_locals: thread-local ok, thread ThreadId("),
-        "{outcome:#?}"
-    );
+    outcome.assert_thread_locals_worked("Ctrl-C");
 }
 
 #[test]

@@ -34,12 +34,7 @@ fn every_normal_exit_runs_every_function_once_newest_first_with_its_status() {
 fn thread_locals_and_the_current_thread_work_on_every_normal_path() {
     for (command, code) in ENDINGS {
         let outcome = Fixture::start(&["--fun", "thread_locals:"]).end_with_command(command, code);
-        let ran = outcome.ran();
-        assert_eq!(ran.len(), 1, "{command}: {outcome:#?}");
-        assert!(
-            ran[0].starts_with("ran thread_locals: thread-local ok, thread ThreadId("),
-            "{command}: {outcome:#?}"
-        );
+        outcome.assert_thread_locals_worked(command);
     }
 }
 

@@ -99,6 +99,17 @@ impl Outcome {
             .collect()
     }
 
+    /// Asserts that the fixture's `thread_locals` exit function, the only
+    /// one registered, ran and found its thread-local and its thread.
+    pub fn assert_thread_locals_worked(&self, context: &str) {
+        let ran = self.ran();
+        assert_eq!(ran.len(), 1, "{context}: {self:#?}");
+        assert!(
+            ran[0].starts_with("ran thread_locals: thread-local ok, thread ThreadId("),
+            "{context}: {self:#?}"
+        );
+    }
+
     /// The lines that look like a log line.
     pub fn log_lines(&self) -> Vec<&str> {
         self.stderr
