@@ -25,7 +25,7 @@
 mod platform;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -80,7 +80,7 @@ enum Setup {
     /// the event (Windows).
     #[cfg_attr(unix, allow(dead_code))]
     NewerHandler,
-    /// Started with SIGHUP ignored, as `nohup` does; also lists SIGHUP
+    /// Started by `nohup`, so with SIGHUP ignored; also lists SIGHUP
     /// (Unix).
     #[cfg_attr(windows, allow(dead_code))]
     HupIgnored,
@@ -240,7 +240,7 @@ fn tour() -> bool {
 
 /// Runs one row's child: returns the exit functions it ran and how it ended.
 fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
-    let mut command = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
+    let mut command = platform::command(row, std::env::current_exe().map_err(|e| e.to_string())?);
     command
         .env(ROLE, row.path)
         .env("RUST_BACKTRACE", "0")
@@ -248,7 +248,6 @@ fn play(row: &Row) -> Result<(Vec<String>, Ending), String> {
         .stdout(Stdio::piped())
         // The log line and the panic message would clutter the table.
         .stderr(Stdio::piped());
-    platform::prepare(&mut command, row);
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not start: {e}"))?;

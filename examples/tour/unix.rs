@@ -1,7 +1,8 @@
 //! The tour's rows on Unix: signals, sent to the child with `kill`; the
 //! child ends by the signal (`ExitStatusExt::signal`).
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus};
 
 use exit_attr::Signal;
@@ -84,16 +85,22 @@ pub(crate) const SIGNAL_ROWS: &[Row] = &[
 /// Nothing to prepare: signals go to one process.
 pub(crate) fn before_the_tour() {}
 
-/// The `HupIgnored` row starts the child with SIGHUP ignored.
-pub(crate) fn prepare(command: &mut Command, row: &Row) {
+/// The command that starts a row's child: the tour itself, and for the
+/// `HupIgnored` row, the tour run by `nohup`, which starts it with SIGHUP
+/// ignored (and, its stdio being pipes, changes nothing else).
+///
+/// A `pre_exec` that ignores SIGHUP would do the same with a `fork`, and
+/// exit-attr's fork handler then starts the child's own thread before
+/// `exec`. Natively that is fine; under qemu-user (where CI runs this tour
+/// for ARM64), a thread created in the child of a fork hangs there when a
+/// thread of the parent had just ended, as the tour's pipe readers have.
+pub(crate) fn command(row: &Row, tour: PathBuf) -> Command {
     if row.setup == Setup::HupIgnored {
-        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-        unsafe {
-            command.pre_exec(|| {
-                libc::signal(libc::SIGHUP, libc::SIG_IGN);
-                Ok(())
-            });
-        }
+        let mut nohup = Command::new("nohup");
+        nohup.arg(tour);
+        nohup
+    } else {
+        Command::new(tour)
     }
 }
 

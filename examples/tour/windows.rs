@@ -4,6 +4,7 @@
 //! `STATUS_CONTROL_C_EXIT` (Wine, which runs the tour in exit-attr's CI,
 //! ends it with 0).
 
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus};
 
 use exit_attr::Signal;
@@ -75,8 +76,10 @@ pub(crate) fn before_the_tour() {
     add_handler(survive);
 }
 
-/// Nothing to prepare per child.
-pub(crate) fn prepare(_: &mut Command, _: &Row) {}
+/// The command that starts a row's child: the tour itself, for every row.
+pub(crate) fn command(_: &Row, tour: PathBuf) -> Command {
+    Command::new(tour)
+}
 
 /// Sends Ctrl-C to the console, and so to the child (`SIGINT` is the only
 /// event the tour uses: the others cannot be sent to a program).

@@ -324,7 +324,8 @@ impl Fixture {
         self.stdin = None;
     }
 
-    /// Waits for the fixture to end, and collects its output.
+    /// Waits for the fixture to end, and collects its output. Fails the
+    /// test after [`TIMEOUT`], showing every line the fixture printed.
     pub fn finish(mut self) -> Outcome {
         let status = self.wait_bounded();
         let reaped = Instant::now();
@@ -372,6 +373,15 @@ impl Fixture {
     fn wait_bounded(&mut self) -> ExitStatus {
         wait_within(&mut self.child, TIMEOUT).unwrap_or_else(|| {
             self.kill_hard();
+            // Killed, its group has closed its stdout: collect what it wrote,
+            // bounded in case a process outside the group holds the pipe.
+            let drained = Instant::now() + Duration::from_secs(1);
+            while let Ok(line) = self
+                .lines
+                .recv_timeout(drained.saturating_duration_since(Instant::now()))
+            {
+                self.seen.push(line);
+            }
             panic!(
                 "the fixture did not end within {TIMEOUT:?}; stdout: {:#?}",
                 self.seen
