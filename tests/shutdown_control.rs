@@ -134,6 +134,33 @@ fn a_hanging_function_on_the_normal_path_is_abandoned_at_the_timeout_and_the_sta
     assert_ended_at_the_timeout(took, &outcome);
 }
 
+/// A process out of descriptors from its registrations to its exit ends
+/// normally: where the wake-up channel is a pipe (macOS; the pipe run of
+/// CI), no dispatcher could be started when it registered, nor at the exit,
+/// so the functions run on a fresh thread of their own, and the timeout
+/// still bounds them. (With a futex or a semaphore, which need no
+/// descriptor, the dispatcher runs them, as in the test above.)
+#[test]
+fn out_of_descriptors_at_exit_a_hanging_function_is_still_abandoned_at_the_timeout() {
+    let mut fixture = Fixture::start(&[
+        "--timeout",
+        "200",
+        "--exhaust-fds",
+        "--fun",
+        "first:TERM",
+        "--exhaust-fds",
+        "--fun",
+        "hangs:",
+        "--exhaust-fds",
+        "--fun",
+        "second:",
+    ]);
+    fixture.send("exhaust-fds");
+    fixture.wait_for("descriptors exhausted");
+    let outcome = fixture.end_with_command("exit 3", 3);
+    assert_abandoned_in_hangs(&outcome);
+}
+
 /// The timeout abandons the functions not yet started for good: when the
 /// one that outlived it returns, the run stops there. The C `atexit`
 /// handler, which runs after exit-attr's gave up, lets

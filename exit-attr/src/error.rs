@@ -140,3 +140,28 @@ impl std::error::Error for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_setup_error_has_what_the_system_said_as_its_source() {
+        let error = Error::Setup {
+            action: "start the dispatcher thread",
+            signal: None,
+            source: io::Error::from_raw_os_error(libc::EAGAIN),
+        };
+        let source = error.source().expect("a source");
+        let os = source.downcast_ref::<io::Error>().expect("an io::Error");
+        assert_eq!(os.raw_os_error(), Some(libc::EAGAIN));
+    }
+
+    #[test]
+    fn the_other_errors_have_no_source() {
+        for error in [Error::ExitInProgress, Error::NotASignal(0)] {
+            assert!(error.source().is_none(), "{error:?}");
+        }
+    }
+}
