@@ -176,3 +176,41 @@ fn a_child_forked_by_an_exit_function_is_still_in_the_run() {
         "child register error: exit functions are already running: the process is ending",
     );
 }
+
+/// A child made by the raw `clone` system call runs no fork handler, so it
+/// has no dispatcher (a signal before its exit ends it, see
+/// `handler.rs`). Its normal exit starts one, and then a hooked signal
+/// during that exit's run changes nothing, as in any process: the
+/// functions all run and the child exits with its status. Run as a fresh
+/// thread instead, the functions would leave the signal nobody to hand it
+/// to, and it would end the child.
+#[test]
+fn a_normal_exit_of_a_child_forked_by_the_raw_system_call_is_kept_from_signals() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "gate:"]);
+    fixture.send("raw-fork-exit 4");
+    let line = fixture.wait_for_prefix("child pid ");
+    let child: i32 = line["child pid ".len()..].parse().expect("a pid");
+    fixture.wait_for("child gate entered");
+    send_signal(child, libc::SIGTERM);
+    fixture.send("go");
+    fixture.wait_for("child exited with 4");
+    fixture.send("return");
+    fixture.wait_for("gate entered");
+    fixture.send("go");
+    let outcome = fixture.finish();
+    assert_eq!(outcome.code(), Some(0), "{outcome:#?}");
+    assert_eq!(
+        outcome.after(&line),
+        [
+            "child gate entered",
+            "child ran gate",
+            "child ran first",
+            "child exited with 4",
+            "gate entered",
+            "ran gate",
+            "ran first"
+        ],
+        "{outcome:#?}"
+    );
+    assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
+}

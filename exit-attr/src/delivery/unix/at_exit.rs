@@ -83,6 +83,12 @@ fn on_exit(code: Option<c_int>) {
 fn run_normal_exit(deadline: Option<Instant>) {
     if !wake::is_live() {
         let _registry = registry::lock();
+        // A child forked by the raw system call ran no fork handler: the
+        // channel it inherited is its parent's, and no dispatcher reads it
+        // here. It gets its own now, so that a signal during this exit
+        // changes nothing, as in any process (and not, for want of a
+        // dispatcher, end it by the signal).
+        dispatcher::restart_after_fork();
         let _ = dispatcher::ensure_running();
     }
     if !wake::request_normal_exit() {

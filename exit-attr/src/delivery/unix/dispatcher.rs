@@ -248,7 +248,10 @@ pub(crate) fn finish_reentered_signal_run() {
 ///
 /// Runs in the `pthread_atfork` child handler, with every signal blocked and
 /// the registry lock held; it calls `pthread_create` (which glibc supports
-/// after `fork`), and nothing else that could take a lock.
+/// after `fork`), and nothing else that could take a lock. Also run, with
+/// the registry lock held, by the normal exit of a child forked by the raw
+/// system call, which ran no handler. Does nothing in a process whose
+/// channel is its own.
 pub(crate) fn restart_after_fork() {
     if !wake::is_inherited() {
         return;

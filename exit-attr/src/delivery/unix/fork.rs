@@ -26,7 +26,9 @@
 //! `pre_exec`, do not run fork handlers at all. A child created by a raw
 //! `fork` system call skips them too; the signal handler notices that it is
 //! not running in the process that owns the wake-up channel and ends that
-//! child by the signal instead of waiting for a dispatcher.
+//! child by the signal instead of waiting for a dispatcher. Its normal exit
+//! starts the child's own dispatcher (`at_exit.rs`), so that a signal during
+//! that exit changes nothing.
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, Ordering};
