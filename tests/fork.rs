@@ -214,3 +214,28 @@ fn a_normal_exit_of_a_child_forked_by_the_raw_system_call_is_kept_from_signals()
     );
     assert!(outcome.log_lines().is_empty(), "{}", outcome.stderr);
 }
+
+/// Before its exit, the raw-forked child has no dispatcher: a hooked signal
+/// ends it by the signal at once, running no exit function (none could run
+/// them), and the handler says why on stderr, once.
+#[test]
+fn a_hooked_signal_ends_a_child_forked_by_the_raw_system_call_saying_why() {
+    let mut fixture = Fixture::start(TWO);
+    fixture.send("raw-fork-wait");
+    let line = fixture.wait_for_prefix("child pid ");
+    let child: i32 = line["child pid ".len()..].parse().expect("a pid");
+    send_signal(child, libc::SIGTERM);
+    fixture.wait_for(CHILD_ENDED);
+    let outcome = fixture.end_with_command("return", 0);
+    assert_eq!(
+        outcome.after(&line),
+        [CHILD_ENDED, "ran second", "ran first"],
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        outcome.stderr,
+        "exit-attr: no dispatcher thread in this process; ending it by the signal \
+         without running exit functions\n",
+        "{outcome:#?}"
+    );
+}
