@@ -184,15 +184,35 @@ pub(crate) fn die_by(signal: c_int) -> ! {
 fn raise_default(signal: c_int) {
     // SAFETY: a zeroed sigaction is a valid plain-handler action; with
     // SIG_DFL and an empty mask it is accepted for every catchable signal.
-    // raise is async-signal-safe and has no preconditions.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = libc::SIG_DFL;
         libc::sigemptyset(&mut action.sa_mask);
         libc::sigaction(signal, &action, std::ptr::null_mut());
+    }
+    raise(signal);
+    thread_mask(libc::SIG_UNBLOCK, &SigSet::only(signal));
+}
+
+/// Sends `signal` to the calling thread. Async-signal-safe.
+///
+/// On Linux with the kernel's own ids: musl's `raise` aims at the thread id
+/// it cached when the thread started, which in a child made by the raw
+/// `clone` system call is its parent's thread, and would end the parent.
+/// Under ThreadSanitizer, `raise` itself: its interceptor is what makes
+/// ThreadSanitizer deliver a signal a thread sends itself at once.
+fn raise(signal: c_int) {
+    #[cfg(all(any(target_os = "linux", target_os = "android"), not(exit_attr_tsan)))]
+    // SAFETY: getpid and gettid cannot fail; tgkill takes plain integers.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid);
+        libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, signal);
+    }
+    #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(exit_attr_tsan))))]
+    // SAFETY: raise is async-signal-safe and has no preconditions.
+    unsafe {
         libc::raise(signal);
     }
-    thread_mask(libc::SIG_UNBLOCK, &SigSet::only(signal));
 }
 
 /// A `siginfo_t` that may be kept in a static and sent between threads.
