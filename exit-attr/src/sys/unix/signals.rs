@@ -203,10 +203,14 @@ fn raise_default(signal: c_int) {
 /// ThreadSanitizer deliver a signal a thread sends itself at once.
 fn raise(signal: c_int) {
     #[cfg(all(any(target_os = "linux", target_os = "android"), not(exit_attr_tsan)))]
-    // SAFETY: getpid and gettid cannot fail; tgkill takes plain integers.
+    // SAFETY: tgkill takes plain integers.
     unsafe {
-        let tid = libc::syscall(libc::SYS_gettid);
-        libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, signal);
+        libc::syscall(
+            libc::SYS_tgkill,
+            super::getpid(),
+            kernel_thread_id(),
+            signal,
+        );
     }
     #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(exit_attr_tsan))))]
     // SAFETY: raise is async-signal-safe and has no preconditions.
@@ -290,20 +294,28 @@ const SI_USER: c_int = 0x10001;
 )))]
 const SI_USER: c_int = 0;
 
+/// The kernel's id of the calling thread (not a C library's cached copy,
+/// which a child of the raw `clone` system call shares with its parent).
+/// Async-signal-safe.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn kernel_thread_id() -> libc::c_long {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::syscall(libc::SYS_gettid) }
+}
+
 /// Sends `signal` to the calling thread, carrying `info` where the platform
 /// allows it (Linux), so that a handler called for it sees the original
 /// sender.
 pub(crate) fn send_to_current_thread(signal: c_int, info: &libc::siginfo_t) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
-        // SAFETY: getpid and gettid cannot fail. rt_tgsigqueueinfo reads
-        // `info`, a valid siginfo_t; a thread may send itself any siginfo.
+        // SAFETY: rt_tgsigqueueinfo reads `info`, a valid siginfo_t; a
+        // thread may send itself any siginfo.
         let sent = unsafe {
-            let tid = libc::syscall(libc::SYS_gettid);
             libc::syscall(
                 libc::SYS_rt_tgsigqueueinfo,
-                libc::getpid(),
-                tid,
+                super::getpid(),
+                kernel_thread_id(),
                 signal,
                 info as *const libc::siginfo_t,
             )
