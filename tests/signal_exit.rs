@@ -226,6 +226,27 @@ fn later_signals_during_a_signal_run_do_not_change_it() {
     later_signals_during_a_signal_run(|f| f.send("kill-self TERM"), &["go"]);
 }
 
+/// A handler that returns (here: a second SIGTERM during the run, which
+/// changes nothing) leaves the `errno` of the thread it interrupted as it
+/// was. The thread sends the signal to itself, so that the handler runs on
+/// it, between setting `errno` and reading it back; it closed every
+/// descriptor from 3 up first, so that where the dispatcher's wake-up
+/// channel is a pipe (`EXIT_ATTR_WAKE=pipe`, macOS) the handler's own calls
+/// on it fail, and set `errno`, as they would in a daemon.
+#[test]
+fn a_signal_handled_during_a_run_leaves_the_interrupted_threads_errno_alone() {
+    let mut fixture = start(&["--fun", "first:TERM", "--fun", "gate:"]);
+    fixture.send("in-gate errno-across TERM");
+    fixture.wait_for("in-gate armed");
+    fixture.send("kill-self TERM");
+    let errno = fixture.wait_for_prefix("errno after the handler: ");
+    fixture.send("go");
+    let outcome = fixture.finish();
+    outcome.assert_died_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(errno, "errno after the handler: 4242", "{outcome:#?}");
+    assert_eq!(outcome.ran(), ["ran gate", "ran first"], "{outcome:#?}");
+}
+
 /// Repeated: `std::process::exit` on the dispatcher thread races with the
 /// main thread still returning from the signal handler.
 #[test]

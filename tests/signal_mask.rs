@@ -80,6 +80,41 @@ fn a_cleanup_script_that_waits_for_a_background_job_finishes_at_normal_exit() {
     );
 }
 
+/// When no thread can be started at exit (no dispatcher: registering ran
+/// out of memory; and none at exit, where the address space is still too
+/// small), the functions run on the exiting thread itself, with the
+/// program's mask; that thread gets its own mask back afterwards, for the
+/// `atexit` handlers and destructors that run after exit-attr's. Here main
+/// blocks SIGUSR2 after registering (so the program's mask is empty), and a
+/// C `atexit` handler that runs after exit-attr's reports main's mask.
+// Not under an emulator (`emulated`, see the root `build.rs`): qemu-user
+// reserves the guest's address space itself, so `RLIMIT_AS` does not keep
+// a thread from starting there.
+#[cfg(not(emulated))]
+#[test]
+fn the_exiting_thread_that_ran_the_functions_gets_its_own_mask_back() {
+    let mut fixture = Fixture::start(&[
+        "--atexit-reports-mask",
+        "--exhaust-memory",
+        "--fun",
+        "first:TERM",
+        "--block",
+        "USR2",
+    ]);
+    fixture.wait_for_prefix("register error: could not start the dispatcher thread");
+    fixture.send("exhaust-memory");
+    fixture.wait_for("memory exhausted");
+    let outcome = fixture.end_with_command("return", 0);
+    assert_eq!(
+        outcome.after("memory exhausted"),
+        [
+            "ran first".to_owned(),
+            format!("c atexit handler blocks: {}", libc::SIGUSR2)
+        ],
+        "{outcome:#?}"
+    );
+}
+
 /// The thread id of the fixture's thread named `exit-attr`, as
 /// `/proc/PID/task` lists it. The thread names itself when it starts, which
 /// may be after the registration that started it has returned: this waits
