@@ -140,40 +140,50 @@ fn fork_then_exec_stays_safe() {
 }
 
 /// The lines the fixture prints for a fork from inside an exit function:
-/// `forked` and the child's registration result in either order (each
-/// process prints its own), then how the child ended.
-fn expect_fork_during_the_run(outcome: &Outcome, child_registration: &str) {
+/// `forked`, and the child's registration result and `exit_reason()`, in
+/// any order but the child's own (each process prints its own lines), then
+/// how the child ended.
+fn expect_fork_during_the_run(outcome: &Outcome, child_registration: &str, child_reason: &str) {
     let after = outcome.after("ready");
-    assert_eq!(after.len(), 3, "{outcome:#?}");
-    let printed: HashSet<&str> = after[..2].iter().copied().collect();
-    assert_eq!(
-        printed,
-        HashSet::from(["forked", child_registration]),
-        "{outcome:#?}"
-    );
-    assert_eq!(after[2], "child exited with 0", "{outcome:#?}");
+    assert_eq!(after.len(), 4, "{outcome:#?}");
+    let child: Vec<&str> = after[..3]
+        .iter()
+        .copied()
+        .filter(|l| *l != "forked")
+        .collect();
+    assert_eq!(child, [child_registration, child_reason], "{outcome:#?}");
+    assert_eq!(after[3], "child exited with 0", "{outcome:#?}");
 }
 
 /// A child forked by another thread while the exit functions run is not in
 /// the run: the thread running it does not exist in the child, which can
-/// register and will run its own exit functions.
+/// register and will run its own exit functions, and is not ending (no exit
+/// reason) until it ends itself.
 #[test]
 fn a_child_forked_during_a_run_on_another_thread_is_not_in_that_run() {
     let fixture = Fixture::start(&["--fun", "forks_from_a_thread:"]);
     let outcome = fixture.end_with_command("return", 0);
-    expect_fork_during_the_run(&outcome, "child registered");
+    expect_fork_during_the_run(&outcome, "child registered", "child reason: None");
 }
 
 /// A child forked by an exit function itself is still in the run it was
 /// forked from (the forking thread is the one running it): registering
-/// there fails as it would in the parent.
+/// there fails as it would in the parent, and the exit reason is the run's.
 #[test]
 fn a_child_forked_by_an_exit_function_is_still_in_the_run() {
     let fixture = Fixture::start(&["--fun", "forks_here:TERM"]);
     let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    let reason = format!(
+        "child reason: Some(Signal {{ signal: SIGTERM({}), sender_pid: Some({}), sender_uid: Some({}) }})",
+        libc::SIGTERM,
+        std::process::id(),
+        // SAFETY: getuid has no preconditions.
+        unsafe { libc::getuid() }
+    );
     expect_fork_during_the_run(
         &outcome,
         "child register error: exit functions are already running: the process is ending",
+        &reason,
     );
 }
 

@@ -60,3 +60,22 @@ impl Hasher for IdentityHasher {
         self.0 ^ (self.0 >> 32)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Identities reach the hasher as words (`write_u64`, `write_usize`),
+    /// but a key hashed as bytes must still spread over the table rather
+    /// than all land in one slot.
+    #[test]
+    fn bytes_written_change_the_hash() {
+        let hash = |bytes: &[u8]| {
+            let mut hasher = IdentityHasher::default();
+            hasher.write(bytes);
+            hasher.finish()
+        };
+        assert_ne!(hash(&[1]), hash(&[2]));
+        assert_ne!(hash(&[1, 2]), hash(&[2, 1]));
+    }
+}
