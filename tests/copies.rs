@@ -437,19 +437,24 @@ mod python_host {
 /// exits: each copy pinned itself in memory when it registered, so its
 /// handler and its `atexit` bridge still point into mapped code, and its
 /// exit function still runs, once. Without the pin the host would die by
-/// SIGSEGV on either path. Checked with one copy and with two; `end` ends
-/// the host and asserts how it ended.
+/// SIGSEGV on either path. The pin holds even against a host that closes
+/// each library once too often (`unload-twice`), as the pin marks the
+/// object never to be unloaded (`RTLD_NODELETE`) rather than only holding
+/// one more reference. Checked with one copy and with two; `end` ends the
+/// host and asserts how it ended.
 fn a_host_that_unloaded_its_plugins_still_runs_them(end: impl Fn(Fixture) -> Outcome) {
-    for count in [1, 2] {
-        let (_copies, mut fixture) = start(Host::C, &[], &normal(count));
-        fixture.send("unload");
-        fixture.wait_for("unloaded");
-        let outcome = end(fixture);
-        assert_eq!(
-            outcome.after("unloaded"),
-            ran_newest_first(&NAMES[..count], ""),
-            "{outcome:#?}"
-        );
+    for unload in ["unload", "unload-twice"] {
+        for count in [1, 2] {
+            let (_copies, mut fixture) = start(Host::C, &[], &normal(count));
+            fixture.send(unload);
+            fixture.wait_for("unloaded");
+            let outcome = end(fixture);
+            assert_eq!(
+                outcome.after("unloaded"),
+                ran_newest_first(&NAMES[..count], ""),
+                "{unload}, {count} copies: {outcome:#?}"
+            );
+        }
     }
 }
 

@@ -166,6 +166,55 @@ fn a_child_forked_during_a_run_on_another_thread_is_not_in_that_run() {
     expect_fork_during_the_run(&outcome, "child registered", "child reason: None");
 }
 
+/// Signals that reach a process while its exit functions run wait for the
+/// run's end among the dispatcher's requests. A child that another thread
+/// forks then is not in that run, and those requests are not its own: a
+/// SIGINT sent to the child ends it by SIGINT, after its functions ran, and
+/// not by the parent's waiting SIGTERM (which the child's dispatcher would
+/// take first, being older).
+#[test]
+fn a_child_forked_during_a_run_does_not_inherit_the_signals_waiting_for_it() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM,INT", "--fun", "gate:"]);
+    // Main holds stdin's lock while it reads: the next line is main's.
+    fixture.wait_until_main_thread_reads_stdin();
+    fixture.signal(libc::SIGTERM);
+    fixture.wait_for("gate entered");
+    fixture.signal(libc::SIGTERM);
+    fixture.wait_until_delivered(libc::SIGTERM);
+    fixture.send("fork");
+    fixture.wait_for("child ready");
+    let forked = fixture.wait_for_prefix("forked ");
+    let child: i32 = forked["forked ".len()..].parse().expect("a pid");
+    send_signal(child, libc::SIGINT);
+    fixture.wait_for_prefix("child ended by signal ");
+    // Whichever of main and the gate reads stdin now, both see its end.
+    fixture.close_stdin();
+    let outcome = fixture.finish();
+    assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
+    assert_eq!(
+        outcome.log_lines(),
+        [outcome.log_line("SIGTERM"), log_line("SIGINT", child)],
+        "{outcome:#?}"
+    );
+    let after: Vec<&str> = outcome
+        .after("gate entered")
+        .into_iter()
+        .filter(|l| *l != forked)
+        .collect();
+    let ended = format!("child ended by signal {}", libc::SIGINT);
+    assert_eq!(
+        after,
+        [
+            "child ready",
+            "child ran first",
+            &ended,
+            "ran gate",
+            "ran first"
+        ],
+        "{outcome:#?}"
+    );
+}
+
 /// A child forked by an exit function itself is still in the run it was
 /// forked from (the forking thread is the one running it): registering
 /// there fails as it would in the parent, and the exit reason is the run's.

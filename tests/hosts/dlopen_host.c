@@ -28,6 +28,11 @@
  *           prints `child ended by signal N` or `child exited with N`
  *   unload  unloads every plugin (`dlclose`, once for each `dlopen`), as a
  *           host that is done with its plugins does, and prints `unloaded`
+ *   unload-twice
+ *           the same, but calls `dlclose` twice for each `dlopen`, as a
+ *           host that releases a library once too often does (glibc then
+ *           unloads it unless it is marked `RTLD_NODELETE`); each second
+ *           call's result is ignored
  *
  * Everything is printed with write(2), unbuffered: a forked child inherits
  * no buffered output, and the signal handlers may print too.
@@ -180,11 +185,17 @@ static void load(const char *path, const char *name, const char *behaviour) {
     loaded[loaded_count++] = library;
 }
 
-static void unload(void) {
+/* `unload` (`times` 1) and `unload-twice` (2): the first `dlclose` of each
+ * plugin must succeed; the result of any later one is ignored. */
+static void unload(int times) {
     while (loaded_count > 0) {
-        if (dlclose(loaded[--loaded_count]) != 0) {
+        void *library = loaded[--loaded_count];
+        if (dlclose(library) != 0) {
             fprintf(stderr, "dlopen_host: dlclose: %s\n", dlerror());
             exit(64);
+        }
+        for (int i = 1; i < times; i++) {
+            dlclose(library);
         }
     }
     say("unloaded");
@@ -284,7 +295,9 @@ int main(int argc, char **argv) {
         } else if (strcmp(line, "fork") == 0) {
             fork_child();
         } else if (strcmp(line, "unload") == 0) {
-            unload();
+            unload(1);
+        } else if (strcmp(line, "unload-twice") == 0) {
+            unload(2);
         } else {
             fail("unknown command");
         }
