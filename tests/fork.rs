@@ -174,21 +174,24 @@ fn a_child_forked_during_a_run_on_another_thread_is_not_in_that_run() {
 /// take first, being older).
 #[test]
 fn a_child_forked_during_a_run_does_not_inherit_the_signals_waiting_for_it() {
-    let mut fixture = Fixture::start(&["--fun", "first:TERM,INT", "--fun", "gate:"]);
-    // Main holds stdin's lock while it reads: the next line is main's.
-    fixture.wait_until_main_thread_reads_stdin();
-    fixture.signal(libc::SIGTERM);
+    let mut fixture = Fixture::start(&[
+        "--fun",
+        "first:TERM,INT",
+        "--fun",
+        "forks_a_waiting_child:",
+        "--fun",
+        "gate:",
+    ]);
+    // Main parks: the gate alone reads stdin.
+    fixture.send("kill-self TERM");
     fixture.wait_for("gate entered");
     fixture.signal(libc::SIGTERM);
     fixture.wait_until_delivered(libc::SIGTERM);
-    fixture.send("fork");
+    fixture.send("go");
     fixture.wait_for("child ready");
     let forked = fixture.wait_for_prefix("forked ");
     let child: i32 = forked["forked ".len()..].parse().expect("a pid");
     send_signal(child, libc::SIGINT);
-    fixture.wait_for_prefix("child ended by signal ");
-    // Whichever of main and the gate reads stdin now, both see its end.
-    fixture.close_stdin();
     let outcome = fixture.finish();
     assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
     assert_eq!(
@@ -205,10 +208,10 @@ fn a_child_forked_during_a_run_does_not_inherit_the_signals_waiting_for_it() {
     assert_eq!(
         after,
         [
+            "ran gate",
             "child ready",
             "child ran first",
             &ended,
-            "ran gate",
             "ran first"
         ],
         "{outcome:#?}"
