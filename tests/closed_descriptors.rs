@@ -2,8 +2,8 @@
 //! still runs: exit-attr never takes 0, 1 or 2 (a process started with them
 //! closed keeps its output out of exit-attr's machinery), and on Linux its
 //! wake-up channel uses no descriptor at all, so a daemon that closes every
-//! descriptor from 3 up, reuses the numbers for its own files, or `dup2`s
-//! over them, neither loses a cleanup nor has a byte of its files read or
+//! descriptor from 3 up, reuses the numbers for its own files or pipes,
+//! or `dup2`s over them, neither loses a cleanup nor has a byte of its files read or
 //! written by exit-attr.
 
 mod common;
@@ -175,6 +175,51 @@ fn descriptors_reused_by_the_programs_files_are_never_read_or_written_at_normal_
         assert_files_untouched(&dir);
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Starts a fixture that closes every descriptor from 3 up right after
+/// registering, then makes 14 pipes of its own on the freed numbers (3 to
+/// 30), each holding bytes that look like a request of exit-attr's. Pipes
+/// all live on one device, as a pipe of exit-attr's would: a wake-up
+/// channel that checked the device alone would take them for its own.
+fn start_reusing_descriptors_for_pipes() -> Fixture {
+    let mut fixture = Fixture::start(&[
+        "--fun",
+        "first:TERM",
+        "--reuse-pipes",
+        "14",
+        "--fun",
+        "checks_pipes:",
+    ]);
+    fixture.wait_for("reused 14 pipes");
+    fixture
+}
+
+#[test]
+fn descriptors_reused_by_the_programs_pipes_are_never_read_or_written_on_sigterm() {
+    for _ in 0..RUNS {
+        let fixture = start_reusing_descriptors_for_pipes();
+        let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+        assert_eq!(
+            outcome.ran(),
+            ["ran checks_pipes: 14 intact", "ran first"],
+            "{outcome:#?}"
+        );
+    }
+}
+
+#[test]
+fn descriptors_reused_by_the_programs_pipes_are_never_read_or_written_at_normal_exit() {
+    for _ in 0..RUNS {
+        let fixture = start_reusing_descriptors_for_pipes();
+        let outcome = fixture.end_with_command("return", 0);
+        assert_eq!(
+            outcome.ran(),
+            ["ran checks_pipes: 14 intact", "ran first"],
+            "{outcome:#?}"
+        );
+        assert_eq!(outcome.stderr, "", "{outcome:#?}");
+    }
 }
 
 /// A program that `dup2`s a file of its own over descriptors 3 to 31, then
