@@ -106,6 +106,24 @@ fn a_normal_exit_runs_the_exit_functions_of_a_daemon_that_closed_every_descripto
     }
 }
 
+/// A program that closes the write end of exit-attr's pipe (where the
+/// wake-up channel is one) while exit-attr's thread waits on its read end:
+/// that thread sees the end of the pipe, makes a new one, and a SIGTERM
+/// still runs the functions. (With a futex, nothing is closed but the
+/// program's own descriptors, and the outcome is the same.) The wake-up
+/// channel's first pipe is the lowest pair from 3 up: its write end is 4.
+// Native only: see `Fixture::wait_until_exit_attr_thread_waits`.
+#[cfg(not(emulated))]
+#[test]
+fn closing_the_write_end_of_the_pipe_that_exit_attr_waits_on_loses_nothing() {
+    let mut fixture = Fixture::start(&["--fun", "first:TERM"]);
+    fixture.wait_until_exit_attr_thread_waits();
+    fixture.send("close-from 4");
+    fixture.wait_for("closed from 4");
+    let outcome = fixture.end_by_hooked_signal(libc::SIGTERM);
+    assert_eq!(outcome.ran(), ["ran first"], "{outcome:#?}");
+}
+
 /// A scratch directory of this test's own, emptied first.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("exit-attr-{name}-{}", std::process::id()));

@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::time::Instant;
-
-use common::{Fixture, Outcome, TIMEOUT};
+use common::{Fixture, Outcome};
 
 /// The fixture's main thread blocks SIGUSR2 before it registers, so that
 /// the program's mask is neither empty nor exit-attr's full one; its exit
@@ -115,36 +113,6 @@ fn the_exiting_thread_that_ran_the_functions_gets_its_own_mask_back() {
     );
 }
 
-/// The thread id of the fixture's thread named `exit-attr`, as
-/// `/proc/PID/task` lists it. The thread names itself when it starts, which
-/// may be after the registration that started it has returned: this waits
-/// for the name (failing the test after [`TIMEOUT`]). Its signals are
-/// blocked from its first instruction, so it may be aimed at at once.
-fn exit_attr_thread(fixture: &Fixture) -> i32 {
-    let tasks = format!("/proc/{}/task", fixture.pid());
-    let named = || {
-        std::fs::read_dir(&tasks)
-            .ok()?
-            .flatten()
-            .find(|task| {
-                std::fs::read_to_string(task.path().join("comm"))
-                    .is_ok_and(|name| name.trim() == "exit-attr")
-            })
-            .and_then(|task| task.file_name().to_str()?.parse().ok())
-    };
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Some(thread) = named() {
-            return thread;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no thread named exit-attr in {tasks} after {TIMEOUT:?}"
-        );
-        std::thread::yield_now();
-    }
-}
-
 /// A hooked signal aimed at exit-attr's own thread (`tgkill`), not at the
 /// process, stays pending there, blocked: it is not acted on (the crate
 /// docs say so). The program's later normal exit then runs every function
@@ -152,7 +120,7 @@ fn exit_attr_thread(fixture: &Fixture) -> i32 {
 #[test]
 fn a_signal_aimed_at_exit_attrs_own_thread_waits_there_and_changes_nothing() {
     let fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
-    let thread = exit_attr_thread(&fixture);
+    let thread = fixture.exit_attr_thread();
     // SAFETY: tgkill takes plain integers; the thread is the fixture's.
     let sent = unsafe { libc::syscall(libc::SYS_tgkill, fixture.pid(), thread, libc::SIGTERM) };
     assert_eq!(sent, 0, "tgkill: {}", std::io::Error::last_os_error());

@@ -215,6 +215,69 @@ impl Fixture {
         }
     }
 
+    /// The thread id of the fixture's thread named `exit-attr`, as
+    /// `/proc/PID/task` lists it. The thread names itself when it starts,
+    /// which may be after the registration that started it has returned:
+    /// this waits for the name (failing the test after [`TIMEOUT`]). Its
+    /// signals are blocked from its first instruction, so it may be aimed
+    /// at at once.
+    pub fn exit_attr_thread(&self) -> i32 {
+        let tasks = format!("/proc/{}/task", self.pid());
+        let named = || {
+            std::fs::read_dir(&tasks)
+                .ok()?
+                .flatten()
+                .find(|task| {
+                    std::fs::read_to_string(task.path().join("comm"))
+                        .is_ok_and(|name| name.trim() == "exit-attr")
+                })
+                .and_then(|task| task.file_name().to_str()?.parse().ok())
+        };
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(thread) = named() {
+                return thread;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no thread named exit-attr in {tasks} after {TIMEOUT:?}"
+            );
+            std::thread::yield_now();
+        }
+    }
+
+    /// Waits until exit-attr's thread sleeps in the system call of its
+    /// wake-up channel's wait (`futex` for a futex or a semaphore, `poll`
+    /// or `ppoll` for a pipe), as `/proc/PID/task/TID/syscall` shows it:
+    /// for a test that must act while that thread waits, not before.
+    /// Native targets only: under qemu-user the kernel shows the emulator's
+    /// own system calls, numbered for the host.
+    #[cfg(not(emulated))]
+    pub fn wait_until_exit_attr_thread_waits(&mut self) {
+        let path = format!(
+            "/proc/{}/task/{}/syscall",
+            self.pid(),
+            self.exit_attr_thread()
+        );
+        let waits = [libc::SYS_futex, libc::SYS_poll, libc::SYS_ppoll].map(|n| n.to_string());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if text
+                .split_whitespace()
+                .next()
+                .is_some_and(|call| waits.iter().any(|w| w == call))
+            {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.kill_hard();
+                panic!("exit-attr's thread does not wait after {TIMEOUT:?}: {text}");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Waits until the fixture's main thread sleeps in `read(2)` on its
     /// stdin, or the process has ended; fails the test after [`TIMEOUT`].
     ///
