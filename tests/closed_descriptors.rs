@@ -2,9 +2,9 @@
 //! still runs: exit-attr never takes 0, 1 or 2 (a process started with them
 //! closed keeps its output out of exit-attr's machinery), and on Linux its
 //! wake-up channel uses no descriptor at all, so a daemon that closes every
-//! descriptor from 3 up, reuses the numbers for its own files or pipes,
-//! or `dup2`s over them, neither loses a cleanup nor has a byte of its files read or
-//! written by exit-attr.
+//! descriptor from 3 up, reuses the numbers for its own files or pipes, or
+//! `dup2`s over them, neither loses a cleanup nor has a byte of its files
+//! or pipes read or written by exit-attr.
 
 mod common;
 

@@ -68,8 +68,7 @@ fn a_signal_sent_before_the_child_is_ready_is_handled_by_the_child() {
     for _ in 0..20 {
         let mut fixture = Fixture::start(TWO);
         fixture.send("fork");
-        let forked = fixture.wait_for_prefix("forked ");
-        let child: i32 = forked["forked ".len()..].parse().unwrap();
+        let (forked, child) = fixture.wait_for_pid("forked ");
         send_signal(child, libc::SIGTERM);
         fixture.wait_for(CHILD_ENDED);
         let outcome = fixture.end_with_command("return", 0);
@@ -189,8 +188,7 @@ fn a_child_forked_during_a_run_does_not_inherit_the_signals_waiting_for_it() {
     fixture.wait_until_delivered(libc::SIGTERM);
     fixture.send("go");
     fixture.wait_for("child ready");
-    let forked = fixture.wait_for_prefix("forked ");
-    let child: i32 = forked["forked ".len()..].parse().expect("a pid");
+    let (forked, child) = fixture.wait_for_pid("forked ");
     send_signal(child, libc::SIGINT);
     let outcome = fixture.finish();
     assert_eq!(outcome.signal(), Some(libc::SIGTERM), "{outcome:#?}");
@@ -250,8 +248,7 @@ fn a_child_forked_by_an_exit_function_is_still_in_the_run() {
 fn a_normal_exit_of_a_child_forked_by_the_raw_system_call_is_kept_from_signals() {
     let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "gate:"]);
     fixture.send("raw-fork-exit 4");
-    let line = fixture.wait_for_prefix("child pid ");
-    let child: i32 = line["child pid ".len()..].parse().expect("a pid");
+    let (line, child) = fixture.wait_for_pid("child pid ");
     fixture.wait_for("child gate entered");
     send_signal(child, libc::SIGTERM);
     fixture.send("go");
@@ -284,8 +281,7 @@ fn a_normal_exit_of_a_child_forked_by_the_raw_system_call_is_kept_from_signals()
 fn a_hooked_signal_ends_a_child_forked_by_the_raw_system_call_saying_why() {
     let mut fixture = Fixture::start(TWO);
     fixture.send("raw-fork-wait");
-    let line = fixture.wait_for_prefix("child pid ");
-    let child: i32 = line["child pid ".len()..].parse().expect("a pid");
+    let (line, child) = fixture.wait_for_pid("child pid ");
     send_signal(child, libc::SIGTERM);
     fixture.wait_for(CHILD_ENDED);
     let outcome = fixture.end_with_command("return", 0);

@@ -126,8 +126,7 @@ fn forked_children_run_their_cleanups_exactly_once() {
         one_run(&mut counts, |counts| {
             let mut fixture = Fixture::start(&["--fun", "first:TERM", "--fun", "second:"]);
             fixture.send("fork");
-            let forked = fixture.wait_for_prefix("forked ");
-            let child: i32 = forked["forked ".len()..].parse().unwrap();
+            let (_, child) = fixture.wait_for_pid("forked ");
             send_signal(child, libc::SIGTERM);
             fixture.wait_for_prefix("child ended by signal ");
             fixture.send("return");

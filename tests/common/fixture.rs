@@ -155,6 +155,16 @@ impl Fixture {
         })
     }
 
+    /// Waits for a line that is `prefix` followed by a process id (`forked
+    /// PID`, `child pid PID`), and returns the line and the id.
+    pub fn wait_for_pid(&mut self, prefix: &str) -> (String, i32) {
+        let line = self.wait_for_prefix(prefix);
+        let pid = line[prefix.len()..]
+            .parse()
+            .unwrap_or_else(|_| panic!("no pid in {line:?}"));
+        (line, pid)
+    }
+
     /// Reads stdout lines until `found` finds what it looks for in the lines
     /// seen so far; fails the test (and kills the fixture) after [`TIMEOUT`]
     /// or if stdout ends first.
